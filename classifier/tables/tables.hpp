@@ -1,0 +1,136 @@
+#pragma once
+// The compiled policy tables: one immutable block of flat arrays, built by
+// classifier/compile off the data path and read by classifier/lookup on every
+// worker. Nothing here allocates or changes after the build; the control
+// thread frees a whole set after an RCU grace period.
+//
+// Lookup chain for a flow src -> dst (proto, dport):
+//   1. endpoint(addr): open-addressed pod table, one probe in the common case:
+//        pod address -> {identity, ingress group, egress group}
+//      non-pod address -> multi-bit trie -> identity (groups 0 = not isolated)
+//   2. egress side (src group != 0): row = side(src.egress, proto, dport);
+//        deny unless bit[dst.identity] is set in row
+//   3. ingress side (dst group != 0): row = side(dst.ingress, proto, dport);
+//        deny unless bit[src.identity] is set in row
+// No step depends on how many policies or pods exist.
+
+#include "classifier/tables/flow.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace podgate::classifier {
+
+// An identity is an equivalence class of addresses that every policy peer
+// treats alike (same set of matching peers, same named-port numbers).
+using identity_id = uint32_t;
+// An endpoint group is a set of pods every selecting policy treats alike on one
+// side (same selecting policies, same resolution of the port names they use).
+// 0 = not isolated on that side.
+using group_id = uint32_t;
+using row_id = uint32_t;
+
+inline constexpr group_id not_isolated = 0;
+inline constexpr uint32_t empty_slot = UINT32_MAX;
+
+// Pod table slot. `identity == empty_slot` marks a free slot. 16 bytes for
+// IPv4 (4 per cache line), 32 for IPv6.
+struct pod_slot_v4 {
+    uint32_t addr;
+    identity_id identity;
+    group_id ingress;
+    group_id egress;
+};
+struct alignas(16) pod_slot_v6 {
+    u128 addr;
+    identity_id identity;
+    group_id ingress;
+    group_id egress;
+    uint32_t reserved;
+};
+
+// Multi-bit trie entry (both families): bit 31 set = the low 31 bits index a
+// child node of 256 entries; clear = the low 31 bits are an identity.
+// IPv4 strides 16-8-8, IPv6 16-8-...-8 (at most 15 levels; prefixes in
+// ipBlocks are short, so real lookups stop after one or two).
+inline constexpr uint32_t trie_child_flag = 0x80000000u;
+inline constexpr unsigned trie_root_bits = 16;
+inline constexpr unsigned trie_node_bits = 8;
+
+// Side table: per (group, protocol slot) a run of port segments. Protocol
+// slots: 0 TCP, 1 UDP, 2 SCTP, 3 every other protocol (one segment).
+// Segment i covers [seg_start[i], seg_start[i+1]) and answers seg_row[i].
+inline constexpr unsigned proto_slots = 4;
+struct side_entry {
+    uint32_t first_segment;
+    uint32_t segment_count; // >= 1
+};
+
+constexpr unsigned proto_slot(uint8_t proto) noexcept {
+    return proto == 6 ? 0 : proto == 17 ? 1 : proto == 132 ? 2 : 3;
+}
+
+struct table_stats {
+    uint32_t pods = 0;           // endpoint pods
+    uint32_t pod_addresses = 0;  // IPv4 + IPv6 entries
+    uint32_t policies = 0;
+    uint32_t peers = 0;          // distinct peers over all rules
+    uint32_t identities = 0;
+    uint32_t ingress_groups = 0; // excluding "not isolated"
+    uint32_t egress_groups = 0;
+    uint32_t segments = 0;       // port segments over all side entries
+    uint32_t rows = 0;           // distinct (interned) rows
+    uint32_t trie_nodes_v4 = 0;  // 256-entry nodes below the root
+    uint32_t trie_nodes_v6 = 0;
+    size_t bytes_pod_tables = 0;
+    size_t bytes_tries = 0;
+    size_t bytes_side = 0;
+    size_t bytes_rows = 0;
+    size_t bytes_total = 0;
+    double compile_ms = 0;
+};
+
+// What explain, counters and logs need beside the hot arrays (never read by
+// the lookup itself).
+struct table_names {
+    std::vector<std::string> policies;         // "ns/name", compile order
+    std::vector<std::vector<uint32_t>> ingress_group_policies; // group -> policy indices
+    std::vector<std::vector<uint32_t>> egress_group_policies;
+};
+
+class tables {
+public:
+    // ---- hot arrays (read by classifier/lookup) ----
+    const pod_slot_v4* pods_v4 = nullptr;
+    uint32_t pods_v4_mask = 0; // capacity - 1 (power of two)
+    const pod_slot_v6* pods_v6 = nullptr;
+    uint32_t pods_v6_mask = 0;
+    const uint32_t* trie_v4 = nullptr; // root (65536) then nodes of 256
+    const uint32_t* trie_v6 = nullptr;
+    const side_entry* sides = nullptr; // [group * proto_slots + slot]
+    const uint16_t* seg_start = nullptr;
+    const row_id* seg_row = nullptr;
+    const uint64_t* rows = nullptr; // [row * row_words + identity / 64]
+    uint32_t row_words = 1;
+    verdict non_pod_verdict{};
+    uint64_t generation = 0;
+
+    // ---- cold data ----
+    table_stats stats;
+    table_names names;
+
+    tables() = default;
+    tables(const tables&) = delete;
+    tables& operator=(const tables&) = delete;
+
+    // The block that owns every hot array (cache-line aligned).
+    struct block_deleter {
+        void operator()(std::byte* p) const noexcept;
+    };
+    std::unique_ptr<std::byte, block_deleter> block;
+};
+
+} // namespace podgate::classifier
