@@ -1,6 +1,56 @@
-// STUB: being written.
+// The compile driver: runs the stages of context.hpp in order and fills the
+// cold parts of the result (names, statistics).
+
 #include "classifier/compile/compiler.hpp"
+
+#include "classifier/compile/context.hpp"
+
+#include <chrono>
+#include <exception>
+
 namespace podgate::classifier {
-void tables::block_deleter::operator()(std::byte* p) const noexcept { ::operator delete[](p, std::align_val_t{64}); }
-compile_result compile(const config::cluster&, const compile_options&) { return {nullptr, "not implemented"}; }
+
+compile_result compile(const config::cluster& c, const compile_options& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto out = std::make_unique<tables>();
+    try {
+        compile_detail::context ctx(c, opt);
+        compile_detail::collect_peers(ctx);
+        compile_detail::build_ip_regions(ctx);
+        compile_detail::build_tries(ctx);
+        compile_detail::assign_identities(ctx);
+        compile_detail::build_sides(ctx);
+        if (std::string err = compile_detail::emit_tables(ctx, *out); !err.empty()) {
+            return {nullptr, std::move(err)};
+        }
+        out->non_pod_verdict = opt.non_pod_traffic == config::default_action::allow
+                                   ? verdict{true, verdict_reason::non_pod_allowed}
+                                   : verdict{false, verdict_reason::non_pod_denied};
+        out->generation = opt.generation;
+
+        for (const auto& p : c.policies) {
+            out->names.policies.push_back(p.qualified_name());
+        }
+        out->names.group_policies = std::move(ctx.group_policies);
+
+        table_stats& s = out->stats;
+        s.pods = static_cast<uint32_t>(ctx.pods.size());
+        s.policies = static_cast<uint32_t>(c.policies.size());
+        s.peers = static_cast<uint32_t>(ctx.selector_peers.size() + ctx.block_peers.size());
+        s.identities = ctx.identity_count;
+        s.ingress_groups = ctx.ingress_groups;
+        s.egress_groups = ctx.egress_groups;
+        s.segments = static_cast<uint32_t>(ctx.seg_start.size());
+        s.rows = ctx.rows.size();
+        s.trie_nodes_v4 = ctx.trie_nodes[0];
+        s.trie_nodes_v6 = ctx.trie_nodes[1];
+    } catch (const std::bad_alloc&) {
+        return {nullptr, "out of memory while compiling policy tables"};
+    } catch (const std::exception& e) {
+        return {nullptr, std::string("compile failed: ") + e.what()};
+    }
+    out->stats.compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return {std::move(out), {}};
 }
+
+} // namespace podgate::classifier

@@ -1,9 +1,8 @@
 #pragma once
 // Compiling a loaded cluster into immutable lookup tables. Runs on the control
 // thread or in the offline CLI, never on a worker lcore: it allocates, may take
-// hundreds of milliseconds at scale, and reports failure as an error string.
-// Not thread-safe against itself on the same cluster object? It is: it only
-// reads the cluster.
+// hundreds of milliseconds at scale, and reports failure as an error string
+// (never a half-built table). Thread-safe: it only reads the cluster.
 
 #include "classifier/tables/tables.hpp"
 #include "config/cluster.hpp"

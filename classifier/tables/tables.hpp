@@ -96,9 +96,8 @@ struct table_stats {
 // What explain, counters and logs need beside the hot arrays (never read by
 // the lookup itself).
 struct table_names {
-    std::vector<std::string> policies;         // "ns/name", compile order
-    std::vector<std::vector<uint32_t>> ingress_group_policies; // group -> policy indices
-    std::vector<std::vector<uint32_t>> egress_group_policies;
+    std::vector<std::string> policies;                 // "ns/name", in cluster order
+    std::vector<std::vector<uint32_t>> group_policies; // group -> selecting policy indices
 };
 
 class tables {

@@ -1,0 +1,114 @@
+#pragma once
+// State shared by the compile stages (one .cpp per stage):
+//   peers.cpp      selectors -> which pods each peer and each policy selects
+//   ip_regions.cpp ipBlock cidr/except prefixes -> region signatures (laminar LPM)
+//   identities.cpp (selector peers, region, named-port numbers) -> identity ids
+//   sides.cpp      endpoint groups, port segments, interned rows
+//   trie.cpp       region prefixes -> multi-bit trie
+//   emit.cpp       everything -> one flat immutable block
+// Ordinary containers throughout; only emit.cpp produces the data-plane layout.
+
+#include "classifier/compile/bitset.hpp"
+#include "classifier/compile/compiler.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace podgate::classifier::compile_detail {
+
+// A named port as used in rules: (name, protocol).
+struct port_name {
+    std::string name;
+    config::protocol proto;
+    friend bool operator==(const port_name&, const port_name&) = default;
+    friend auto operator<=>(const port_name&, const port_name&) = default;
+};
+
+struct selector_peer {
+    std::vector<uint32_t> pods; // endpoint pod indices (into context::pods), ascending
+};
+
+struct block_peer {
+    const config::ip_block* block;
+};
+
+// A rule after peer interning: which peers (or any), and its ports as given.
+struct compiled_rule {
+    uint32_t policy;
+    bool any_peer;
+    std::vector<uint32_t> selector_peers;
+    std::vector<uint32_t> block_peers;
+    const std::vector<config::port_rule>* ports;
+};
+
+// One address of an endpoint pod.
+struct pod_address {
+    ip_address addr;
+    uint32_t pod; // index into context::pods
+    identity_id identity = 0;
+};
+
+struct ip_region {
+    ip_prefix prefix;
+    uint32_t signature; // interned sorted list of block peers containing it
+};
+
+struct context {
+    context(const config::cluster& c, const compile_options& o) : cluster(c), options(o) {}
+
+    const config::cluster& cluster;
+    const compile_options& options;
+
+    // peers.cpp
+    std::vector<const config::pod*> pods;              // endpoint pods only
+    std::vector<std::vector<uint32_t>> pod_selector_peers; // per pod: matched selector peers, ascending
+    std::vector<selector_peer> selector_peers;
+    std::vector<block_peer> block_peers;
+    std::vector<compiled_rule> rules[2];               // by direction
+    std::vector<std::vector<uint32_t>> pod_policies[2]; // per pod: selecting policies affecting the direction
+    std::vector<std::vector<uint32_t>> policy_rules[2]; // per policy: indices into rules[dir]
+
+    // ip_regions.cpp (per family: 0 = v4, 1 = v6); regions sorted by length
+    std::vector<ip_region> regions[2];
+    vector_interner<uint32_t> region_signatures; // id 0 = empty set
+
+    // identities.cpp
+    std::vector<port_name> egress_port_names;    // every (name, proto) an egress rule uses
+    vector_interner<uint32_t> identity_keys;      // [sel-peer-list id, region sig, port-map id]
+    std::vector<identity_id> region_identity;     // region signature -> identity
+    std::vector<pod_address> addresses;
+    std::vector<identity_set> peer_identities;    // selector peers then block peers
+    std::vector<std::vector<uint16_t>> identity_port_numbers; // identity -> number per egress_port_names (0 = none)
+    uint32_t identity_count = 0;
+    uint32_t row_words = 1;
+
+    // sides.cpp
+    std::vector<group_id> pod_group[2];           // per pod, per direction (0 = not isolated)
+    std::vector<std::vector<uint32_t>> group_policies; // group -> policies (group 0 unused)
+    std::vector<side_entry> sides;                // [group * proto_slots + slot]
+    std::vector<uint16_t> seg_start;
+    std::vector<row_id> seg_row;
+    vector_interner<uint64_t> rows;                // row 0 = empty
+    uint32_t ingress_groups = 0;
+    uint32_t egress_groups = 0;
+
+    // trie.cpp
+    std::vector<uint32_t> trie[2];
+    uint32_t trie_nodes[2] = {0, 0};
+};
+
+void collect_peers(context& ctx);
+void build_ip_regions(context& ctx);
+void assign_identities(context& ctx);
+void build_sides(context& ctx);
+void build_tries(context& ctx);
+// Returns an error string (empty on success) and fills `out`.
+std::string emit_tables(context& ctx, tables& out);
+
+// Canonical text of a selector: equal selectors (in any field order) give equal text.
+std::string canonical(const config::label_selector& s);
+
+inline unsigned family_index(ip_family f) { return f == ip_family::v4 ? 0 : 1; }
+
+} // namespace podgate::classifier::compile_detail
