@@ -1,0 +1,228 @@
+// podgate-policy: the offline policy tool. Loads manifests exactly as the
+// daemon does, compiles them to the same tables, and answers from them.
+//   check   PATH...                      validate, compile, print statistics
+//   verdict [--flows FILE] PATH...       one verdict line per flow (compiled tables)
+//   explain PATH... --flow "tcp ..."     why, for a person (reference evaluator)
+
+#include "classifier/compile/compiler.hpp"
+#include "classifier/lookup/lookup.hpp"
+#include "classifier/reference/evaluator.hpp"
+#include "classifier/text/flow_text.hpp"
+#include "config/manifest_loader.hpp"
+#include "tools/policy/lint.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using namespace podgate;
+using clock_type = std::chrono::steady_clock;
+
+struct common_options {
+    std::vector<std::string> paths;
+    std::string non_pod = "allow";
+    config::default_action non_pod_action() const {
+        return non_pod == "deny" ? config::default_action::deny : config::default_action::allow;
+    }
+};
+
+double ms_since(clock_type::time_point t0) {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+}
+
+// Loads and compiles; prints errors and returns nullopt on failure.
+struct loaded {
+    config::load_result load;
+    std::unique_ptr<const classifier::tables> tables;
+    double load_ms = 0;
+};
+std::optional<loaded> load_and_compile(const common_options& opt, bool quiet_warnings) {
+    loaded out;
+    const auto t0 = clock_type::now();
+    out.load = config::load_manifests(opt.paths);
+    out.load_ms = ms_since(t0);
+    for (const auto& e : out.load.errors) {
+        std::cerr << "error: " << e.to_string() << "\n";
+    }
+    if (!quiet_warnings) {
+        for (const auto& w : out.load.warnings) {
+            std::cerr << "warning: " << w.to_string() << "\n";
+        }
+    }
+    if (!out.load.ok()) {
+        std::cerr << out.load.errors.size() << " error(s); nothing compiled\n";
+        return std::nullopt;
+    }
+    auto compiled = classifier::compile(out.load.objects, {opt.non_pod_action()});
+    if (!compiled.result) {
+        std::cerr << "error: " << compiled.error << "\n";
+        return std::nullopt;
+    }
+    out.tables = std::move(compiled.result);
+    return out;
+}
+
+int run_check(const common_options& opt, bool json) {
+    auto l = load_and_compile(opt, false);
+    if (!l) {
+        return 1;
+    }
+    const auto warnings = tools::lint(l->load.objects);
+    for (const auto& w : warnings) {
+        std::cerr << "warning: " << w.to_string() << "\n";
+    }
+    const auto& c = l->load.objects;
+    const auto& s = l->tables->stats;
+    if (json) {
+        nlohmann::json j = {
+            {"namespaces", c.namespaces.size()}, {"pods", c.pods.size()}, {"endpoint_pods", s.pods},
+            {"pod_addresses", s.pod_addresses}, {"policies", s.policies}, {"peers", s.peers},
+            {"identities", s.identities}, {"ingress_groups", s.ingress_groups}, {"egress_groups", s.egress_groups},
+            {"port_segments", s.segments}, {"rows", s.rows}, {"trie_nodes_v4", s.trie_nodes_v4},
+            {"trie_nodes_v6", s.trie_nodes_v6},
+            {"bytes", {{"pod_tables", s.bytes_pod_tables}, {"tries", s.bytes_tries}, {"sides", s.bytes_side},
+                       {"rows", s.bytes_rows}, {"total", s.bytes_total}}},
+            {"load_ms", l->load_ms}, {"compile_ms", s.compile_ms},
+            {"warnings", warnings.size() + l->load.warnings.size()}};
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("loaded %zu namespaces, %zu pods (%u endpoints, %u addresses), %u policies in %.1f ms\n",
+                c.namespaces.size(), c.pods.size(), s.pods, s.pod_addresses, s.policies, l->load_ms);
+    std::printf("compiled in %.1f ms: %u peers, %u identities, %u ingress groups, %u egress groups, "
+                "%u port segments, %u rows, trie nodes v4 %u / v6 %u\n",
+                s.compile_ms, s.peers, s.identities, s.ingress_groups, s.egress_groups, s.segments, s.rows,
+                s.trie_nodes_v4, s.trie_nodes_v6);
+    std::printf("table memory: %zu bytes (pod tables %zu, tries %zu, sides %zu, rows %zu)\n", s.bytes_total,
+                s.bytes_pod_tables, s.bytes_tries, s.bytes_side, s.bytes_rows);
+    std::printf("%zu warning(s)\n", warnings.size() + l->load.warnings.size());
+    return 0;
+}
+
+// "deny ingress-denied (dst isolated by ns/a, ns/b)"
+std::string describe(const classifier::tables& t, const classifier::flow& f, const classifier::verdict& v) {
+    std::string line = v.allow ? "allow " : "deny ";
+    line += to_string(v.reason);
+    if (v.reason == classifier::verdict_reason::egress_denied || v.reason == classifier::verdict_reason::ingress_denied) {
+        const bool egress = v.reason == classifier::verdict_reason::egress_denied;
+        const auto ep = classifier::resolve(t, egress ? f.src : f.dst);
+        const auto& policies = t.names.group_policies.at(egress ? ep.egress : ep.ingress);
+        line += egress ? " (src isolated for egress by " : " (dst isolated for ingress by ";
+        for (size_t i = 0; i < policies.size() && i < 3; ++i) {
+            line += (i ? ", " : "") + t.names.policies[policies[i]];
+        }
+        if (policies.size() > 3) {
+            line += ", +" + std::to_string(policies.size() - 3) + " more";
+        }
+        line += ")";
+    }
+    return line;
+}
+
+int run_verdict(const common_options& opt, const std::string& flows_file) {
+    auto l = load_and_compile(opt, true);
+    if (!l) {
+        return 1;
+    }
+    std::ifstream file;
+    if (!flows_file.empty() && flows_file != "-") {
+        file.open(flows_file);
+        if (!file) {
+            std::cerr << "error: cannot read flows file " << flows_file << "\n";
+            return 1;
+        }
+    }
+    std::istream& in = file.is_open() ? file : std::cin;
+    const std::string name = file.is_open() ? flows_file : "<stdin>";
+    std::string line;
+    std::string out;
+    std::string error;
+    for (size_t number = 1; std::getline(in, line); ++number) {
+        if (classifier::is_blank_or_comment(line)) {
+            continue;
+        }
+        auto f = classifier::parse_flow(line, error);
+        if (!f) {
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            std::fflush(stdout);
+            std::cerr << "error: " << name << ":" << number << ": " << error << "\n";
+            return 1;
+        }
+        out += describe(*l->tables, *f, classifier::lookup(*l->tables, *f));
+        out += '\n';
+        if (out.size() > (1 << 16)) {
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            out.clear();
+        }
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
+int run_explain(const common_options& opt, const std::string& flow_text) {
+    std::string error;
+    auto f = classifier::parse_flow(flow_text, error);
+    if (!f) {
+        std::cerr << "error: --flow: " << error << "\n";
+        return 2;
+    }
+    auto l = load_and_compile(opt, false);
+    if (!l) {
+        return 1;
+    }
+    const classifier::reference::evaluator ref(l->load.objects, {opt.non_pod_action()});
+    std::cout << ref.explain(*f);
+    const auto compiled = classifier::lookup(*l->tables, *f);
+    const auto expected = ref.evaluate(*f);
+    std::cout << "compiled tables: " << describe(*l->tables, *f, compiled) << "\n";
+    if (!(compiled == expected)) {
+        std::cerr << "internal error: compiled tables and reference evaluator disagree on this flow\n";
+        return 3;
+    }
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"podgate-policy: validate, compile and query Kubernetes NetworkPolicy offline"};
+    app.require_subcommand(1);
+    common_options opt;
+    bool json = false;
+    std::string flows_file;
+    std::string flow_text;
+
+    const auto add_common = [&](CLI::App* sub) {
+        sub->add_option("paths", opt.paths, "manifest files or directories (*.yaml, *.yml, *.json)")->required();
+        sub->add_option("--non-pod-traffic", opt.non_pod, "verdict when neither end is a pod")
+            ->check(CLI::IsMember({"allow", "deny"}));
+    };
+    auto* check = app.add_subcommand("check", "load, validate and compile; print statistics");
+    add_common(check);
+    check->add_flag("--json", json, "statistics as JSON");
+    auto* verdict = app.add_subcommand("verdict", "print allow/deny for each flow (PROTO SRC SPORT DST DPORT)");
+    add_common(verdict);
+    verdict->add_option("--flows", flows_file, "flows file (default: standard input)");
+    auto* explain = app.add_subcommand("explain", "explain the verdict for one flow");
+    add_common(explain);
+    explain->add_option("--flow", flow_text, "\"PROTO SRC_IP SRC_PORT DST_IP DST_PORT\"")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    if (*check) {
+        return run_check(opt, json);
+    }
+    if (*verdict) {
+        return run_verdict(opt, flows_file);
+    }
+    return run_explain(opt, flow_text);
+}
