@@ -1,0 +1,34 @@
+#pragma once
+// The daemon's options. Every option is also a key of the YAML config file
+// (`--config FILE`), under the same name: defaults < config file < command
+// line. Errors name the option or the file:line and key.
+
+#include "config/cluster.hpp"
+#include "pipeline/ports/ports.hpp"
+#include "pipeline/worker/worker.hpp"
+
+#include <string>
+#include <vector>
+
+namespace podgate::app {
+
+struct daemon_options {
+    std::vector<std::string> manifests;
+    config::default_action non_pod_traffic = config::default_action::allow;
+    pipeline::worker_config worker;
+    pipeline::port_options ports;
+    uint32_t exit_on_idle_ms = 0; // 0: run until a signal
+    std::string stats_json;
+    double stats_interval_s = 10; // 0: only at exit
+    std::string log_level = "info";
+    size_t table_memory_budget = size_t{1} << 30;
+};
+
+// Parses the arguments after EAL's `--`. Returns an error message (empty on
+// success); `help` is set when --help was asked for.
+std::string parse_options(int argc, char** argv, daemon_options& out, bool& help);
+
+// The --help text (also the list of config keys).
+std::string usage();
+
+} // namespace podgate::app

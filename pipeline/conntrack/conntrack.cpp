@@ -1,0 +1,136 @@
+#include "pipeline/conntrack/conntrack.hpp"
+
+#include <rte_cycles.h>
+
+namespace podgate::pipeline {
+
+namespace {
+
+constexpr uint8_t tcp_fin = 0x01;
+constexpr uint8_t tcp_syn = 0x02;
+constexpr uint8_t tcp_rst = 0x04;
+constexpr uint8_t tcp_ack = 0x10;
+
+// How far ahead eviction looks for an expired or embryonic entry.
+constexpr uint32_t eviction_window = 64;
+
+} // namespace
+
+ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
+    ct_key k{};
+    uint16_t sport = 0;
+    uint16_t dport = 0;
+    if (p.has_ports) {
+        sport = p.sport;
+        dport = p.dport;
+    } else if (p.has_echo_id) {
+        sport = dport = p.icmp_echo_id; // request and reply share the identifier
+    }
+    lo_to_hi = p.src < p.dst || (p.src == p.dst && sport <= dport);
+    k.lo = lo_to_hi ? p.src : p.dst;
+    k.hi = lo_to_hi ? p.dst : p.src;
+    k.lo_port = lo_to_hi ? sport : dport;
+    k.hi_port = lo_to_hi ? dport : sport;
+    k.proto = p.l4_proto;
+    k.family = static_cast<uint8_t>(p.family);
+    return k;
+}
+
+std::unique_ptr<conntrack> conntrack::create(const ct_config& cfg, int socket, std::string& error) {
+    auto ct = std::unique_ptr<conntrack>(new conntrack());
+    ct->_table = timed_table<ct_key, ct_entry>::create("podgate_ct", cfg.capacity, socket, error);
+    if (!ct->_table) {
+        return nullptr;
+    }
+    const uint64_t hz = rte_get_tsc_hz();
+    const auto& t = cfg.timeouts;
+    ct->_timeouts = {t.tcp_syn_sent * hz, t.tcp_established * hz, t.tcp_closing * hz, t.tcp_closed * hz,
+                     t.udp * hz,          t.icmp * hz,            t.sctp * hz,        t.other * hz};
+    ct->_when_full = cfg.when_full;
+    return ct;
+}
+
+uint64_t conntrack::timeout_for(const ct_entry& e, uint8_t proto) const noexcept {
+    switch (e.state) {
+    case ct_state::tcp_syn_sent: return _timeouts.tcp_syn_sent;
+    case ct_state::tcp_established: return _timeouts.tcp_established;
+    case ct_state::tcp_closing: return _timeouts.tcp_closing;
+    case ct_state::tcp_closed: return _timeouts.tcp_closed;
+    case ct_state::one_way:
+    case ct_state::two_way: break;
+    }
+    switch (proto) {
+    case ip_proto::udp: return _timeouts.udp;
+    case ip_proto::icmp:
+    case ip_proto::icmpv6: return _timeouts.icmp;
+    case ip_proto::sctp: return _timeouts.sctp;
+    default: return _timeouts.other;
+    }
+}
+
+void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) const noexcept {
+    const bool reply = lo_to_hi != e.orig_lo_to_hi;
+    if (p.l4_proto != ip_proto::tcp) {
+        if (reply && e.state == ct_state::one_way) {
+            e.state = ct_state::two_way;
+        }
+        return;
+    }
+    if (!p.has_ports) {
+        return; // a later fragment carries no flags
+    }
+    const uint8_t f = p.tcp_flags;
+    if (f & tcp_rst) {
+        e.state = ct_state::tcp_closed;
+        return;
+    }
+    if (f & tcp_fin) {
+        e.fin_seen |= lo_to_hi ? 1 : 2;
+        e.state = e.fin_seen == 3 ? ct_state::tcp_closed : ct_state::tcp_closing;
+        return;
+    }
+    if (e.state == ct_state::tcp_syn_sent && reply) {
+        e.state = ct_state::tcp_established;
+    } else if (e.state == ct_state::tcp_closed && (f & tcp_syn) && !(f & tcp_ack) && !reply) {
+        e.state = ct_state::tcp_syn_sent; // port reuse after close
+        e.fin_seen = 0;
+    }
+}
+
+void conntrack::touch(int32_t pos, const parsed_packet& p, bool lo_to_hi, uint64_t now) noexcept {
+    ct_entry& e = _table->at(pos);
+    advance(e, p, lo_to_hi);
+    e.last_seen_tsc = now;
+    e.expires_tsc = now + timeout_for(e, p.l4_proto);
+}
+
+int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation, uint64_t now,
+                          bool& evicted) noexcept {
+    evicted = false;
+    int32_t pos = _table->size() < _table->capacity() ? _table->add(k) : -1;
+    if (pos < 0 && _when_full == ct_when_full::evict) {
+        const int32_t victim = _table->oldest_evictable(now, eviction_window, [](const ct_entry& e, uint64_t t) {
+            return e.expires_tsc <= t || e.state == ct_state::tcp_syn_sent || e.state == ct_state::one_way;
+        });
+        if (victim >= 0) {
+            _table->remove(victim);
+            evicted = true;
+            pos = _table->add(k);
+        }
+    }
+    if (pos < 0) {
+        return -1;
+    }
+    ct_entry& e = _table->at(pos);
+    e.orig_lo_to_hi = lo_to_hi;
+    e.generation = generation;
+    const bool syn_only = p.has_ports && (p.tcp_flags & (tcp_syn | tcp_ack)) == tcp_syn;
+    e.state = p.l4_proto == ip_proto::tcp ? (syn_only ? ct_state::tcp_syn_sent : ct_state::tcp_established)
+                                           : ct_state::one_way;
+    advance(e, p, lo_to_hi); // a first packet may carry FIN or RST
+    e.last_seen_tsc = now;
+    e.expires_tsc = now + timeout_for(e, p.l4_proto);
+    return pos;
+}
+
+} // namespace podgate::pipeline

@@ -1,0 +1,33 @@
+#include "pipeline/table_slot.hpp"
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+namespace podgate::pipeline {
+
+std::unique_ptr<table_slot> table_slot::create(unsigned max_threads, std::string& error) {
+    auto slot = std::unique_ptr<table_slot>(new table_slot());
+    const size_t size = rte_rcu_qsbr_get_memsize(max_threads);
+    slot->_qsv = static_cast<rte_rcu_qsbr*>(rte_zmalloc("podgate_rcu", size, RTE_CACHE_LINE_SIZE));
+    if (slot->_qsv == nullptr || rte_rcu_qsbr_init(slot->_qsv, max_threads) != 0) {
+        error = "cannot set up RCU for " + std::to_string(max_threads) + " workers: " + rte_strerror(rte_errno);
+        return nullptr;
+    }
+    return slot;
+}
+
+table_slot::~table_slot() {
+    delete _current.exchange(nullptr);
+    rte_free(_qsv);
+}
+
+void table_slot::publish(std::unique_ptr<const classifier::tables> next) noexcept {
+    const classifier::tables* old = _current.exchange(next.release(), std::memory_order_acq_rel);
+    if (old != nullptr) {
+        // Blocks the control thread only; returns at once when no worker is online.
+        rte_rcu_qsbr_synchronize(_qsv, RTE_QSBR_THRID_INVALID);
+        delete old;
+    }
+}
+
+} // namespace podgate::pipeline

@@ -1,0 +1,91 @@
+// The worker's poll loop and its one-time setup.
+
+#include "pipeline/worker/worker.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+
+namespace podgate::pipeline {
+
+namespace {
+
+// Slots of each table examined per loop iteration: enough to sweep a
+// million-entry table every few seconds at idle, a few hundred ns per loop.
+constexpr uint32_t expiry_budget = 32;
+constexpr uint32_t idle_polls_before_sleep = 1024;
+
+} // namespace
+
+std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& cfg, table_slot& tables,
+                                       lcore_counters& counters, int socket, std::string& error) {
+    auto w = std::unique_ptr<worker>(new worker());
+    w->_thread = thread_id;
+    w->_cfg = cfg;
+    if (w->_cfg.burst == 0 || w->_cfg.burst > max_burst) {
+        w->_cfg.burst = max_burst;
+    }
+    w->_tables = &tables;
+    w->_counters = &counters;
+    w->_ct = conntrack::create(cfg.conntrack, socket, error);
+    if (!w->_ct) {
+        return nullptr;
+    }
+    w->_frags = fragment_table::create(cfg.fragments, socket, error);
+    if (!w->_frags) {
+        return nullptr;
+    }
+    return w;
+}
+
+void worker::expire(uint64_t now) noexcept {
+    const uint32_t expired = _ct->expire_step(now, expiry_budget);
+    if (expired) {
+        _counters->ct_expired.add(expired);
+        _counters->ct_occupancy.set(_ct->size());
+    }
+    _frags->expire_step(now, expiry_budget / 4);
+}
+
+void worker::run(const std::atomic<bool>& stop) noexcept {
+    rte_mbuf* pkts[max_burst];
+    rte_mbuf* out[max_burst];
+    uint32_t idle = 0;
+    _tables->online(_thread);
+    while (!stop.load(std::memory_order_relaxed)) {
+        const classifier::tables* t = _tables->current(); // once per iteration
+        const uint64_t now = rte_rdtsc();
+        uint32_t received = 0;
+        for (const queue_assignment& q : _queues) {
+            const uint16_t n = rte_eth_rx_burst(q.rx_port, q.rx_queue, pkts, _cfg.burst);
+            if (n == 0) {
+                continue;
+            }
+            received += n;
+            const uint16_t nout = process_burst(*t, pkts, n, q.rx_port, out, now);
+            const uint16_t sent = nout ? rte_eth_tx_burst(q.tx_port, q.tx_queue, out, nout) : 0;
+            if (sent < nout) [[unlikely]] {
+                rte_pktmbuf_free_bulk(out + sent, nout - sent);
+                _counters->drops[static_cast<unsigned>(drop_reason::tx_full)].add(nout - sent);
+            }
+            _counters->tx.add(sent);
+            _counters->port_tx[q.tx_port].add(sent);
+        }
+        _counters->generation.set(t->generation);
+        _tables->quiescent(_thread); // t is not used past this point
+        expire(now);
+        if (received == 0) {
+            _counters->idle_polls.add(1);
+            if (_cfg.idle_sleep_us != 0 && ++idle >= idle_polls_before_sleep) {
+                _tables->offline(_thread); // never hold up a grace period while asleep
+                rte_delay_us_sleep(_cfg.idle_sleep_us);
+                _tables->online(_thread);
+            }
+        } else {
+            idle = 0;
+        }
+    }
+    _tables->offline(_thread);
+}
+
+} // namespace podgate::pipeline

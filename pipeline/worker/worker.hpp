@@ -1,0 +1,86 @@
+#pragma once
+// One worker lcore: everything it owns (conntrack, fragment verdicts,
+// counters, queue assignment) and the two halves of its work:
+//   process_burst  parse -> conntrack -> classify new flows -> forward/drop
+//   run            the poll loop around it (RX, TX, RCU quiescence, expiry)
+// Nothing here locks, allocates, logs or makes system calls per packet.
+
+#include "pipeline/conntrack/conntrack.hpp"
+#include "pipeline/conntrack/fragments.hpp"
+#include "pipeline/counters.hpp"
+#include "pipeline/table_slot.hpp"
+
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace podgate::pipeline {
+
+inline constexpr uint16_t max_burst = 32;
+
+// One RX queue this worker polls and where its packets leave.
+struct queue_assignment {
+    uint16_t rx_port;
+    uint16_t rx_queue;
+    uint16_t tx_port;
+    uint16_t tx_queue;
+};
+
+enum class established_policy : uint8_t {
+    revalidate, // after a table change, re-check an entry on its next packet
+    keep,       // entries stay valid until they expire
+};
+
+struct worker_config {
+    bool forward_non_ip = true;
+    established_policy established = established_policy::revalidate;
+    uint16_t burst = max_burst;
+    uint32_t idle_sleep_us = 0; // 0: busy-poll forever
+    ct_config conntrack;
+    fragment_config fragments;
+};
+
+class worker {
+public:
+    // Creates the per-lcore tables on `socket`. Control thread only.
+    static std::unique_ptr<worker> create(unsigned thread_id, const worker_config& cfg, table_slot& tables,
+                                          lcore_counters& counters, int socket, std::string& error);
+
+    void assign(const queue_assignment& q) { _queues.push_back(q); }
+    const std::vector<queue_assignment>& queues() const { return _queues; }
+
+    // Classifies a burst received on `rx_port`. Forwarded packets are moved to
+    // `forward` (in arrival order) and their count returned; dropped packets
+    // are freed and counted. `n` <= max_burst.
+    uint16_t process_burst(const classifier::tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port,
+                           rte_mbuf** forward, uint64_t now) noexcept;
+
+    // The poll loop, until `stop` becomes true. Runs on the worker lcore.
+    void run(const std::atomic<bool>& stop) noexcept;
+
+    // Incremental expiry of conntrack and fragment entries (also run by the
+    // poll loop once per iteration).
+    void expire(uint64_t now) noexcept;
+
+    const conntrack& connections() const { return *_ct; }
+
+private:
+    worker() = default;
+    void drop(rte_mbuf* m, drop_reason r) noexcept;
+    bool revalidate(const classifier::tables& t, int32_t pos) noexcept;
+
+    unsigned _thread = 0;
+    worker_config _cfg;
+    table_slot* _tables = nullptr;
+    lcore_counters* _counters = nullptr;
+    std::unique_ptr<conntrack> _ct;
+    std::unique_ptr<fragment_table> _frags;
+    std::vector<queue_assignment> _queues;
+    rte_mbuf* _dropped[max_burst] = {};
+    uint16_t _ndropped = 0;
+};
+
+} // namespace podgate::pipeline
