@@ -125,10 +125,16 @@ std::string describe(const classifier::tables& t, const classifier::flow& f, con
     return line;
 }
 
-int run_verdict(const common_options& opt, const std::string& flows_file) {
+int run_verdict(const common_options& opt, const std::string& flows_file, bool reference) {
     auto l = load_and_compile(opt, true);
     if (!l) {
         return 1;
+    }
+    // --reference answers from the reference evaluator instead: an oracle
+    // independent of the compiled tables, for tests.
+    std::optional<classifier::reference::evaluator> ref;
+    if (reference) {
+        ref.emplace(l->load.objects, classifier::reference::options{opt.non_pod_action()});
     }
     std::ifstream file;
     if (!flows_file.empty() && flows_file != "-") {
@@ -154,7 +160,13 @@ int run_verdict(const common_options& opt, const std::string& flows_file) {
             std::cerr << "error: " << name << ":" << number << ": " << error << "\n";
             return 1;
         }
-        out += describe(*l->tables, *f, classifier::lookup(*l->tables, *f));
+        if (ref) {
+            const auto v = ref->evaluate(*f);
+            out += v.allow ? "allow " : "deny ";
+            out += to_string(v.reason);
+        } else {
+            out += describe(*l->tables, *f, classifier::lookup(*l->tables, *f));
+        }
         out += '\n';
         if (out.size() > (1 << 16)) {
             std::fwrite(out.data(), 1, out.size(), stdout);
@@ -197,6 +209,7 @@ int main(int argc, char** argv) {
     bool json = false;
     std::string flows_file;
     std::string flow_text;
+    bool reference = false;
 
     const auto add_common = [&](CLI::App* sub) {
         sub->add_option("paths", opt.paths, "manifest files or directories (*.yaml, *.yml, *.json)")->required();
@@ -209,6 +222,7 @@ int main(int argc, char** argv) {
     auto* verdict = app.add_subcommand("verdict", "print allow/deny for each flow (PROTO SRC SPORT DST DPORT)");
     add_common(verdict);
     verdict->add_option("--flows", flows_file, "flows file (default: standard input)");
+    verdict->add_flag("--reference", reference, "answer from the reference evaluator, not the compiled tables");
     auto* explain = app.add_subcommand("explain", "explain the verdict for one flow");
     add_common(explain);
     explain->add_option("--flow", flow_text, "\"PROTO SRC_IP SRC_PORT DST_IP DST_PORT\"")->required();
@@ -222,7 +236,7 @@ int main(int argc, char** argv) {
         return run_check(opt, json);
     }
     if (*verdict) {
-        return run_verdict(opt, flows_file);
+        return run_verdict(opt, flows_file, reference);
     }
     return run_explain(opt, flow_text);
 }
