@@ -261,11 +261,11 @@ std::string usage() {
     std::string text =
         "usage: podgate [EAL options] -- [options]\n"
         "Every option is also a key of the YAML file given with --config FILE.\n\n"
-        "  --config FILE              YAML file of option: value (command-line options win)\n";
+        "  --config FILE               YAML file of option: value (command-line options win)\n";
     for (const auto& s : specs()) {
         std::string left = "  --" + std::string(s.key) + " " + s.arg;
-        left.resize(std::max<size_t>(left.size() + 1, 29), ' ');
-        text += left + s.help + "\n";
+        text += left.size() < 30 ? left + std::string(30 - left.size(), ' ') : left + "\n" + std::string(30, ' ');
+        text += std::string(s.help) + "\n";
     }
     return text;
 }
