@@ -6,10 +6,14 @@ namespace {
 
 const char* op_word(config::selector_op op) {
     switch (op) {
-    case config::selector_op::in: return "in";
-    case config::selector_op::not_in: return "notin";
-    case config::selector_op::exists: return "exists";
-    case config::selector_op::does_not_exist: return "!";
+    case config::selector_op::in:
+        return "in";
+    case config::selector_op::not_in:
+        return "notin";
+    case config::selector_op::exists:
+        return "exists";
+    case config::selector_op::does_not_exist:
+        return "!";
     }
     return "?";
 }
@@ -25,7 +29,9 @@ std::string join_values(const std::vector<std::string>& values) {
     return out;
 }
 
-bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+bool has_ports(uint8_t proto) {
+    return proto == 6 || proto == 17 || proto == 132;
+}
 
 std::string endpoint(const ip_address& a, uint16_t port, bool with_port) {
     if (!with_port) {
@@ -53,9 +59,15 @@ std::string describe(const config::label_selector& s) {
     }
     for (const auto& req : s.match_expressions) {
         switch (req.op) {
-        case config::selector_op::exists: add(req.key); break;
-        case config::selector_op::does_not_exist: add("!" + req.key); break;
-        default: add(req.key + " " + op_word(req.op) + " (" + join_values(req.values) + ")"); break;
+        case config::selector_op::exists:
+            add(req.key);
+            break;
+        case config::selector_op::does_not_exist:
+            add("!" + req.key);
+            break;
+        default:
+            add(req.key + " " + op_word(req.op) + " (" + join_values(req.values) + ")");
+            break;
         }
     }
     return out + "}";
@@ -74,7 +86,8 @@ std::string describe(const config::peer& p) {
         out = "podSelector " + describe(*p.pod_selector);
     }
     if (p.namespace_selector) {
-        out += (out.empty() ? "" : " + ") + std::string("namespaceSelector ") + describe(*p.namespace_selector);
+        out += (out.empty() ? "" : " + ") + std::string("namespaceSelector ") +
+               describe(*p.namespace_selector);
     }
     return out;
 }
@@ -82,8 +95,10 @@ std::string describe(const config::peer& p) {
 std::string describe(const config::port_rule& p) {
     std::string out = config::to_string(p.proto);
     switch (p.what) {
-    case config::port_rule::kind::all_ports: return out + " (all ports)";
-    case config::port_rule::kind::named: return out + " " + p.name;
+    case config::port_rule::kind::all_ports:
+        return out + " (all ports)";
+    case config::port_rule::kind::named:
+        return out + " " + p.name;
     case config::port_rule::kind::number:
         out += " " + std::to_string(p.port);
         if (p.end_port != p.port) {
@@ -96,18 +111,25 @@ std::string describe(const config::port_rule& p) {
 
 std::string protocol_name(uint8_t proto) {
     switch (proto) {
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 132: return "SCTP";
-    case config::ipproto_icmp: return "ICMP";
-    case config::ipproto_icmpv6: return "ICMPv6";
-    default: return "proto " + std::to_string(proto);
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 132:
+        return "SCTP";
+    case config::ipproto_icmp:
+        return "ICMP";
+    case config::ipproto_icmpv6:
+        return "ICMPv6";
+    default:
+        return "proto " + std::to_string(proto);
     }
 }
 
 std::string describe(const flow& f) {
     const bool ports = has_ports(f.proto);
-    return protocol_name(f.proto) + " " + endpoint(f.src, f.sport, ports) + " -> " + endpoint(f.dst, f.dport, ports);
+    return protocol_name(f.proto) + " " + endpoint(f.src, f.sport, ports) + " -> " +
+           endpoint(f.dst, f.dport, ports);
 }
 
 } // namespace podgate::classifier::reference

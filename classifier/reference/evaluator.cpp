@@ -20,7 +20,7 @@ namespace {
 
 // Collects explain() lines; every call is a no-op when no output was asked for.
 class trace {
-public:
+  public:
     explicit trace(std::string* out) : _out(out) {}
     bool on() const { return _out != nullptr; }
     void line(int indent, const std::string& text) {
@@ -31,25 +31,30 @@ public:
         }
     }
 
-private:
+  private:
     std::string* _out;
 };
 
 // NetworkPolicyPort can only name these; a rule with ports never matches others.
-bool has_ports(uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+bool has_ports(uint8_t proto) {
+    return proto == 6 || proto == 17 || proto == 132;
+}
 
 enum class port_result : uint8_t { match, no_match, unresolved };
 
 // `destination` is the pod a named port is looked up on: the flow's
 // destination, which is the selected pod for ingress and the peer for egress.
-port_result match_port(const config::port_rule& pr, uint8_t proto, uint16_t dport, const config::pod* destination) {
+port_result match_port(const config::port_rule& pr, uint8_t proto, uint16_t dport,
+                       const config::pod* destination) {
     if (!has_ports(proto) || static_cast<uint8_t>(pr.proto) != proto) {
         return port_result::no_match;
     }
     switch (pr.what) {
-    case config::port_rule::kind::all_ports: return port_result::match;
+    case config::port_rule::kind::all_ports:
+        return port_result::match;
     case config::port_rule::kind::number:
-        return dport >= pr.port && dport <= pr.end_port ? port_result::match : port_result::no_match;
+        return dport >= pr.port && dport <= pr.end_port ? port_result::match
+                                                        : port_result::no_match;
     case config::port_rule::kind::named: {
         if (destination == nullptr) {
             return port_result::unresolved;
@@ -73,7 +78,8 @@ struct side {
     const config::pod* destination; // the flow's destination pod (named ports), may be null
 };
 
-bool peer_matches(const config::cluster& c, const config::network_policy& pol, const config::peer& p, const side& s) {
+bool peer_matches(const config::cluster& c, const config::network_policy& pol,
+                  const config::peer& p, const side& s) {
     if (p.block) {
         return p.block->contains(s.peer_address);
     }
@@ -98,8 +104,8 @@ std::string where(const config::source_location& w) {
     return " (" + w.file + (w.line > 0 ? ":" + std::to_string(w.line) : "") + ")";
 }
 
-bool rule_allows(const config::cluster& c, const config::network_policy& pol, size_t index, const side& s,
-                 const flow& f, trace& t) {
+bool rule_allows(const config::cluster& c, const config::network_policy& pol, size_t index,
+                 const side& s, const flow& f, trace& t) {
     const config::rule& r = pol.rules(s.dir)[index];
     const std::string peers_field = s.dir == direction::ingress ? "from" : "to";
 
@@ -124,7 +130,8 @@ bool rule_allows(const config::cluster& c, const config::network_policy& pol, si
         case port_result::unresolved:
             unresolved += (unresolved.empty() ? "" : ", ") + describe(r.ports[i]);
             break;
-        case port_result::no_match: break;
+        case port_result::no_match:
+            break;
         }
     }
 
@@ -132,12 +139,14 @@ bool rule_allows(const config::cluster& c, const config::network_policy& pol, si
     if (t.on()) {
         const std::string name = std::string(to_string(s.dir)) + "[" + std::to_string(index) + "]";
         if (ok) {
-            const std::string peer_text = peer_hit < 0 ? "any peer"
-                                                       : peers_field + "[" + std::to_string(peer_hit) + "] " +
-                                                             describe(r.peers[static_cast<size_t>(peer_hit)]);
-            const std::string port_text = port_hit < 0 ? "any port of any protocol"
-                                                       : "ports[" + std::to_string(port_hit) + "] " +
-                                                             describe(r.ports[static_cast<size_t>(port_hit)]);
+            const std::string peer_text =
+                peer_hit < 0 ? "any peer"
+                             : peers_field + "[" + std::to_string(peer_hit) + "] " +
+                                   describe(r.peers[static_cast<size_t>(peer_hit)]);
+            const std::string port_text =
+                port_hit < 0 ? "any port of any protocol"
+                             : "ports[" + std::to_string(port_hit) + "] " +
+                                   describe(r.ports[static_cast<size_t>(port_hit)]);
             t.line(2, name + ": matched (" + peer_text + "; " + port_text + ")");
         } else {
             std::string why;
@@ -148,11 +157,13 @@ bool rule_allows(const config::cluster& c, const config::network_policy& pol, si
                 why += why.empty() ? "" : "; ";
                 if (!unresolved.empty()) {
                     why += "named port unresolved (" + unresolved + " on " +
-                           (s.destination != nullptr ? "pod " + s.destination->qualified_name()
-                                                     : std::string("a destination that is not a pod")) +
+                           (s.destination != nullptr
+                                ? "pod " + s.destination->qualified_name()
+                                : std::string("a destination that is not a pod")) +
                            ")";
                 } else if (!has_ports(f.proto)) {
-                    why += "port did not match (a rule with ports never allows " + protocol_name(f.proto) + ")";
+                    why += "port did not match (a rule with ports never allows " +
+                           protocol_name(f.proto) + ")";
                 } else {
                     why += "port did not match";
                 }
@@ -178,21 +189,24 @@ bool rule_allows(const config::cluster& c, const config::network_policy& pol, si
 bool side_allows(const config::cluster& c, const side& s, const flow& f, trace& t) {
     std::vector<const config::network_policy*> selecting;
     for (const auto& pol : c.policies) {
-        if (pol.ns == s.subject->ns && pol.affects(s.dir) && pol.pod_selector.matches(s.subject->labels)) {
+        if (pol.ns == s.subject->ns && pol.affects(s.dir) &&
+            pol.pod_selector.matches(s.subject->labels)) {
             selecting.push_back(&pol);
         }
     }
     if (selecting.empty()) {
         if (t.on()) {
             t.line(0, std::string(to_string(s.dir)) + " of pod " + s.subject->qualified_name() +
-                          ": not isolated (no policy with " + (s.dir == direction::ingress ? "Ingress" : "Egress") +
+                          ": not isolated (no policy with " +
+                          (s.dir == direction::ingress ? "Ingress" : "Egress") +
                           " in policyTypes selects it)");
         }
         return true;
     }
     if (t.on()) {
-        t.line(0, std::string(to_string(s.dir)) + " of pod " + s.subject->qualified_name() + ": isolated by " +
-                      std::to_string(selecting.size()) + (selecting.size() == 1 ? " policy" : " policies"));
+        t.line(0, std::string(to_string(s.dir)) + " of pod " + s.subject->qualified_name() +
+                      ": isolated by " + std::to_string(selecting.size()) +
+                      (selecting.size() == 1 ? " policy" : " policies"));
     }
 
     bool allowed = false;
@@ -218,7 +232,8 @@ bool side_allows(const config::cluster& c, const side& s, const flow& f, trace& 
     return allowed;
 }
 
-std::string address_line(const char* role, const ip_address& a, const config::pod* p, const config::cluster& c) {
+std::string address_line(const char* role, const ip_address& a, const config::pod* p,
+                         const config::cluster& c) {
     std::string text = std::string(role) + " " + to_string(a) + ": ";
     if (p != nullptr) {
         return text + "pod " + p->qualified_name() + where(p->where);
@@ -235,7 +250,8 @@ std::string address_line(const char* role, const ip_address& a, const config::po
     return text + "not a pod";
 }
 
-verdict decide(const evaluator& e, const config::cluster& c, const options& opt, const flow& f, trace& t) {
+verdict decide(const evaluator& e, const config::cluster& c, const options& opt, const flow& f,
+               trace& t) {
     const config::pod* src = e.pod_at(f.src);
     const config::pod* dst = e.pod_at(f.dst);
     if (t.on()) {
@@ -248,8 +264,8 @@ verdict decide(const evaluator& e, const config::cluster& c, const options& opt,
     if (src == nullptr && dst == nullptr) {
         const bool allow = opt.non_pod_traffic == config::default_action::allow;
         v = {allow, allow ? verdict_reason::non_pod_allowed : verdict_reason::non_pod_denied};
-        t.line(0, std::string("neither end is a pod: non-pod traffic is ") + (allow ? "allowed" : "denied") +
-                      " by configuration");
+        t.line(0, std::string("neither end is a pod: non-pod traffic is ") +
+                      (allow ? "allowed" : "denied") + " by configuration");
     } else {
         bool egress_ok = true;
         if (src != nullptr) {
@@ -271,7 +287,8 @@ verdict decide(const evaluator& e, const config::cluster& c, const options& opt,
             v = {true, verdict_reason::allowed};
         }
     }
-    t.line(0, std::string("verdict: ") + (v.allow ? "allow" : "deny") + " (" + to_string(v.reason) + ")");
+    t.line(0, std::string("verdict: ") + (v.allow ? "allow" : "deny") + " (" + to_string(v.reason) +
+                  ")");
     return v;
 }
 
