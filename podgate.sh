@@ -38,13 +38,13 @@ build() {
 }
 
 demo() {
-  local ex=examples/seed
+  local ex=examples/seed/manifests flows=examples/seed/flows.txt
   echo "== podgate-policy check $ex"
   "$BUILD_DIR/tools/policy/podgate-policy" check "$ex"
   echo
-  echo "== podgate-policy verdict --flows $ex/flows.txt $ex"
-  paste -d' ' <(grep -v '^\s*\(#\|$\)' "$ex/flows.txt" | sed 's/^/  /') \
-              <("$BUILD_DIR/tools/policy/podgate-policy" verdict --flows "$ex/flows.txt" "$ex" | sed 's/^/ => /')
+  echo "== podgate-policy verdict --flows $flows $ex"
+  paste -d' ' <(grep -v '^\s*\(#\|$\)' "$flows" | sed 's/^/  /') \
+              <("$BUILD_DIR/tools/policy/podgate-policy" verdict --flows "$flows" "$ex" | sed 's/^/ => /')
 }
 
 run_tests() {

@@ -189,7 +189,7 @@ int run_explain(const common_options& opt, const std::string& flow_text) {
         return 1;
     }
     const classifier::reference::evaluator ref(l->load.objects, {opt.non_pod_action()});
-    std::cout << ref.explain(*f);
+    std::cout << ref.explain(*f) << "\n";
     const auto compiled = classifier::lookup(*l->tables, *f);
     const auto expected = ref.evaluate(*f);
     std::cout << "compiled tables: " << describe(*l->tables, *f, compiled) << "\n";
