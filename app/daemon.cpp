@@ -16,9 +16,13 @@ namespace podgate::app {
 
 namespace {
 
+using clock_type = std::chrono::steady_clock;
+
 volatile std::sig_atomic_t stop_requested = 0;
+volatile std::sig_atomic_t hangup_received = 0;
 
 void on_stop_signal(int) { stop_requested = 1; }
+void on_hangup(int) { hangup_received = 1; }
 
 struct launch_args {
     pipeline::worker* w;
@@ -33,49 +37,51 @@ int worker_main(void* arg) {
 
 std::vector<launch_args> launch_slots;
 
+double ms_between(clock_type::time_point a, clock_type::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
 } // namespace
 
 void install_signal_handlers() {
     struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, nullptr);
 }
 
-daemon::~daemon() { shutdown(); }
+appliance::~appliance() { shutdown(); }
 
-bool daemon::load_policy() {
-    const auto result = config::load_manifests(_opt.manifests);
-    for (const auto& w : result.warnings) {
-        spdlog::warn("{}", w.to_string());
+bool appliance::load_policy() {
+    _initial = build_policy(_opt, 1);
+    for (const auto& w : _initial.warnings) {
+        spdlog::warn("{}", w);
     }
-    for (const auto& e : result.errors) {
-        spdlog::error("{}", e.to_string());
+    for (const auto& e : _initial.errors) {
+        spdlog::error("{}", e);
     }
-    if (!result.ok()) {
-        spdlog::error("{} error(s) in the manifests; not starting", result.errors.size());
+    if (!_initial.tables) {
+        spdlog::error("{} error(s) in the manifests; not starting", _initial.errors.size());
         return false;
     }
-    classifier::compile_options copt;
-    copt.non_pod_traffic = _opt.non_pod_traffic;
-    copt.memory_budget = _opt.table_memory_budget;
-    copt.generation = 1;
-    auto compiled = classifier::compile(result.objects, copt);
-    if (!compiled.result) {
-        spdlog::error("cannot compile the manifests: {}", compiled.error);
-        return false;
-    }
-    const auto& s = compiled.result->stats;
+    const auto& s = _initial.tables->stats;
     spdlog::info("policy generation 1: {} pods, {} policies -> {} identities, {} ingress / {} egress groups, "
-                 "{} rows, {} bytes, compiled in {:.1f} ms",
+                 "{} rows, {} bytes; loaded in {:.1f} ms, compiled in {:.1f} ms",
                  s.pods, s.policies, s.identities, s.ingress_groups, s.egress_groups, s.rows, s.bytes_total,
-                 s.compile_ms);
-    _initial = std::move(compiled.result);
+                 _initial.load_ms, s.compile_ms);
+    _cluster = _initial.cluster;
+    _status.generation = 1;
+    _status.last_trigger = "start";
+    _status.last_result = "ok";
+    _status.last_load_ms = _initial.load_ms;
+    _status.last_compile_ms = _initial.compile_ms;
     return true;
 }
 
-bool daemon::start(int eal_argc, char** eal_argv) {
+bool appliance::start(int eal_argc, char** eal_argv) {
     if (rte_eal_init(eal_argc, eal_argv) < 0) {
         spdlog::error("cannot initialise DPDK (EAL): {}", rte_strerror(rte_errno));
         return false;
@@ -89,7 +95,8 @@ bool daemon::start(int eal_argc, char** eal_argv) {
     }
     const unsigned nworkers = static_cast<unsigned>(_lcore_ids.size());
     std::string error;
-    _tables = pipeline::table_slot::create(nworkers, error);
+    // One more RCU reader than workers: the control interface's lookups.
+    _tables = pipeline::table_slot::create(nworkers + 1, error);
     if (!_tables) {
         spdlog::error("{}", error);
         return false;
@@ -105,6 +112,7 @@ bool daemon::start(int eal_argc, char** eal_argv) {
         _tables->register_thread(i);
         _workers.push_back(std::move(w));
     }
+    _tables->register_thread(nworkers);
     if (std::string err = pipeline::start_ports(_opt.ports, nworkers, _ports); !err.empty()) {
         spdlog::error("{}", err);
         return false;
@@ -115,28 +123,96 @@ bool daemon::start(int eal_argc, char** eal_argv) {
         }
         spdlog::info("port {} ({}) -> port {}, {} queue(s)", p.port, p.name, p.peer, p.queues);
     }
-    _tables->publish(std::move(_initial));
+    if (std::string err = _watch.start(_opt.manifests, std::chrono::milliseconds(200)); !err.empty()) {
+        spdlog::warn("manifest changes will not be picked up automatically: {}", err);
+    }
+    _tables->publish(std::move(_initial.tables));
     launch_slots.assign(nworkers, {});
     for (unsigned i = 0; i < nworkers; ++i) {
         launch_slots[i] = {_workers[i].get(), &_stop};
         rte_eal_remote_launch(worker_main, &launch_slots[i], _lcore_ids[i]);
     }
     _launched = true;
-    _started = std::chrono::steady_clock::now();
+    _started = clock_type::now();
     spdlog::info("{} worker(s) running", nworkers);
     return true;
 }
 
-int daemon::run() {
+int appliance::run() {
     control_loop();
     shutdown();
     return 0;
 }
 
-void daemon::report(bool final) {
+double appliance::uptime_s() const { return std::chrono::duration<double>(clock_type::now() - _started).count(); }
+
+reload_status appliance::status() const {
+    std::lock_guard lock(_status_mutex);
+    return _status;
+}
+
+std::shared_ptr<const config::cluster> appliance::cluster() const {
+    std::lock_guard lock(_status_mutex);
+    return _cluster;
+}
+
+reload_status appliance::request_reload(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(_status_mutex);
+    const uint64_t done_before = _status.reloads_ok + _status.reloads_failed;
+    _reload_requested.store(true);
+    _status_changed.wait_for(lock, timeout, [&] { return _status.reloads_ok + _status.reloads_failed != done_before; });
+    return _status;
+}
+
+void appliance::reload(const char* trigger, clock_type::time_point triggered) {
+    const uint64_t generation = status().generation + 1;
+    policy_build next = build_policy(_opt, generation);
+    if (!next.tables) {
+        for (const auto& e : next.errors) {
+            spdlog::error("reload ({}): {}", trigger, e);
+        }
+        spdlog::error("reload ({}) rejected: generation {} stays live", trigger, generation - 1);
+        std::lock_guard lock(_status_mutex);
+        ++_status.reloads_failed;
+        _status.last_trigger = trigger;
+        _status.last_result = "failed";
+        _status.last_errors = std::move(next.errors);
+        _status.last_load_ms = next.load_ms;
+        _status_changed.notify_all();
+        return;
+    }
+    for (const auto& w : next.warnings) {
+        spdlog::warn("reload ({}): {}", trigger, w);
+    }
+    _tables->publish(std::move(next.tables)); // returns after the grace period; the old set is freed
+    // Live on every worker: each has run an iteration with the new pointer.
+    const auto deadline = clock_type::now() + std::chrono::seconds(2);
+    for (const auto& c : _counters) {
+        while (c.generation.get() < generation && clock_type::now() < deadline) {
+            std::this_thread::yield();
+        }
+    }
+    const double latency = ms_between(triggered, clock_type::now());
+    spdlog::info("reload ({}): generation {} live on all workers {:.2f} ms after the trigger "
+                 "(load {:.1f} ms, compile {:.1f} ms)",
+                 trigger, generation, latency, next.load_ms, next.compile_ms);
+    std::lock_guard lock(_status_mutex);
+    _cluster = next.cluster;
+    _status.generation = generation;
+    ++_status.reloads_ok;
+    _status.last_trigger = trigger;
+    _status.last_result = "ok";
+    _status.last_errors.clear();
+    _status.last_load_ms = next.load_ms;
+    _status.last_compile_ms = next.compile_ms;
+    _status.last_trigger_to_live_ms = latency;
+    _status.total_trigger_to_live_ms += latency;
+    _status_changed.notify_all();
+}
+
+void appliance::report(bool final) {
     const run_view v{&_counters, &_lcore_ids, &_ports, _tables ? _tables->current() : nullptr,
-                     _opt.worker.conntrack.capacity,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - _started).count()};
+                     _opt.worker.conntrack.capacity, uptime_s()};
     if (!final) {
         spdlog::info("{}", stats_line(v));
         return;
@@ -144,22 +220,35 @@ void daemon::report(bool final) {
     std::fputs(stats_summary(v).c_str(), stdout);
     std::fflush(stdout);
     if (!_opt.stats_json.empty()) {
+        auto j = stats_json(v);
+        const auto st = status();
+        j["reloads"] = {{"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
         std::ofstream out(_opt.stats_json);
-        out << stats_json(v).dump(2) << "\n";
+        out << j.dump(2) << "\n";
         if (!out) {
             spdlog::error("cannot write {}", _opt.stats_json);
         }
     }
 }
 
-void daemon::control_loop() {
+void appliance::control_loop() {
     using namespace std::chrono;
     uint64_t last_rx = 0;
-    auto last_packet = steady_clock::now();
+    auto last_packet = clock_type::now();
     auto last_report = last_packet;
     while (!stop_requested) {
-        std::this_thread::sleep_for(milliseconds(10));
-        const auto now = steady_clock::now();
+        std::this_thread::sleep_for(milliseconds(5));
+        const auto now = clock_type::now();
+        if (hangup_received) {
+            hangup_received = 0;
+            reload("SIGHUP", now);
+        }
+        if (_watch.changed(now)) {
+            reload("inotify", now);
+        }
+        if (_reload_requested.exchange(false)) {
+            reload("telemetry", now);
+        }
         const uint64_t rx = sum(_counters).rx;
         if (rx != last_rx) {
             last_rx = rx;
@@ -175,7 +264,7 @@ void daemon::control_loop() {
     }
 }
 
-void daemon::shutdown() {
+void appliance::shutdown() {
     if (_launched) {
         _stop.store(true);
         rte_eal_mp_wait_lcore();

@@ -4,22 +4,41 @@
 // control loop on the main lcore: signals, exit-on-idle, periodic counters.
 // Everything that logs, allocates or blocks happens here, never on a worker.
 
+#include "app/manifest_watch.hpp"
 #include "app/options.hpp"
-#include "classifier/compile/compiler.hpp"
-#include "config/manifest_loader.hpp"
+#include "app/policy_build.hpp"
+#include "pipeline/ports/ports.hpp"
 #include "pipeline/table_slot.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace podgate::app {
 
-class daemon {
+// What the last reload did; read by telemetry and metrics (under the mutex).
+struct reload_status {
+    uint64_t generation = 0;
+    uint64_t reloads_ok = 0;
+    uint64_t reloads_failed = 0;
+    std::string last_trigger;      // "start", "inotify", "SIGHUP", "telemetry"
+    std::string last_result;       // "ok" or "failed"
+    std::vector<std::string> last_errors;
+    double last_load_ms = 0;
+    double last_compile_ms = 0;
+    double last_trigger_to_live_ms = 0; // trigger until every worker runs the new generation
+    double total_trigger_to_live_ms = 0;
+};
+
+class appliance {
 public:
-    explicit daemon(daemon_options opt) : _opt(std::move(opt)) {}
-    ~daemon();
+    explicit appliance(daemon_options opt) : _opt(std::move(opt)) {}
+    ~appliance();
+    appliance(const appliance&) = delete;
+    appliance& operator=(const appliance&) = delete;
 
     // Loads and compiles the manifests. Returns false after logging the
     // loader's file:line errors. Call before start().
@@ -29,13 +48,36 @@ public:
     // Runs until SIGINT/SIGTERM or exit-on-idle, then stops everything.
     int run();
 
+    // ---- for the control interface (any thread) ----
+    reload_status status() const;
+    // Asks the control thread to reload and waits for the outcome (<= timeout).
+    reload_status request_reload(std::chrono::milliseconds timeout);
+    // The live tables, for a reader registered as RCU thread `reader_thread()`.
+    pipeline::table_slot& tables() { return *_tables; }
+    unsigned reader_thread() const { return static_cast<unsigned>(_workers.size()); }
+    std::shared_ptr<const config::cluster> cluster() const;
+    const std::vector<pipeline::lcore_counters>& counters() const { return _counters; }
+    const std::vector<unsigned>& lcore_ids() const { return _lcore_ids; }
+    const pipeline::port_setup& ports() const { return _ports; }
+    const daemon_options& options() const { return _opt; }
+    double uptime_s() const;
+
 private:
     void control_loop();
     void shutdown();
     void report(bool final);
+    // Loads, compiles and publishes a new generation; the running one stays
+    // when anything fails.
+    void reload(const char* trigger, std::chrono::steady_clock::time_point triggered);
 
     daemon_options _opt;
-    std::unique_ptr<const classifier::tables> _initial;
+    policy_build _initial;
+    manifest_watch _watch;
+    mutable std::mutex _status_mutex;
+    std::condition_variable _status_changed;
+    reload_status _status;
+    std::shared_ptr<const config::cluster> _cluster;
+    std::atomic<bool> _reload_requested{false};
     std::unique_ptr<pipeline::table_slot> _tables;
     std::vector<pipeline::lcore_counters> _counters;
     std::vector<unsigned> _lcore_ids;
@@ -47,7 +89,7 @@ private:
     std::chrono::steady_clock::time_point _started;
 };
 
-// Set by the signal handlers; read by the control loop.
+// SIGINT/SIGTERM stop, SIGHUP reloads; the flags are read by the control loop.
 void install_signal_handlers();
 
 } // namespace podgate::app

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(opt.log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-    podgate::app::daemon d(std::move(opt));
+    podgate::app::appliance d(std::move(opt));
     if (!d.load_policy()) {
         return 1;
     }

@@ -68,6 +68,7 @@ struct alignas(64) lcore_counters {
     counter ct_revalidated;     // entries re-checked after a table change
     counter ct_revoked;         // of those, no longer allowed and removed
     counter ct_occupancy;       // gauge
+    counter ct_states[6];       // gauge per ct_state
     counter frag_tracked;       // first fragments whose verdict was kept
     counter frag_followed;      // later fragments that followed a known verdict
     counter frag_table_full;    // first fragments whose verdict could not be kept

@@ -16,6 +16,18 @@ constexpr uint32_t eviction_window = 64;
 
 } // namespace
 
+const char* to_string(ct_state s) noexcept {
+    switch (s) {
+    case ct_state::tcp_syn_sent: return "tcp-syn-sent";
+    case ct_state::tcp_established: return "tcp-established";
+    case ct_state::tcp_closing: return "tcp-closing";
+    case ct_state::tcp_closed: return "tcp-closed";
+    case ct_state::one_way: return "one-way";
+    case ct_state::two_way: return "two-way";
+    }
+    return "?";
+}
+
 ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
     ct_key k{};
     uint16_t sport = 0;
@@ -68,11 +80,11 @@ uint64_t conntrack::timeout_for(const ct_entry& e, uint8_t proto) const noexcept
     }
 }
 
-void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) const noexcept {
+void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noexcept {
     const bool reply = lo_to_hi != e.orig_lo_to_hi;
     if (p.l4_proto != ip_proto::tcp) {
         if (reply && e.state == ct_state::one_way) {
-            e.state = ct_state::two_way;
+            set_state(e, ct_state::two_way);
         }
         return;
     }
@@ -81,18 +93,18 @@ void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) cons
     }
     const uint8_t f = p.tcp_flags;
     if (f & tcp_rst) {
-        e.state = ct_state::tcp_closed;
+        set_state(e, ct_state::tcp_closed);
         return;
     }
     if (f & tcp_fin) {
         e.fin_seen |= lo_to_hi ? 1 : 2;
-        e.state = e.fin_seen == 3 ? ct_state::tcp_closed : ct_state::tcp_closing;
+        set_state(e, e.fin_seen == 3 ? ct_state::tcp_closed : ct_state::tcp_closing);
         return;
     }
     if (e.state == ct_state::tcp_syn_sent && reply) {
-        e.state = ct_state::tcp_established;
+        set_state(e, ct_state::tcp_established);
     } else if (e.state == ct_state::tcp_closed && (f & tcp_syn) && !(f & tcp_ack) && !reply) {
-        e.state = ct_state::tcp_syn_sent; // port reuse after close
+        set_state(e, ct_state::tcp_syn_sent); // port reuse after close
         e.fin_seen = 0;
     }
 }
@@ -121,12 +133,16 @@ int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi
     if (pos < 0) {
         return -1;
     }
+    if (_table->replaced()) {
+        --_per_state[static_cast<unsigned>(_table->replaced_entry().state)];
+    }
     ct_entry& e = _table->at(pos);
     e.orig_lo_to_hi = lo_to_hi;
     e.generation = generation;
     const bool syn_only = p.has_ports && (p.tcp_flags & (tcp_syn | tcp_ack)) == tcp_syn;
     e.state = p.l4_proto == ip_proto::tcp ? (syn_only ? ct_state::tcp_syn_sent : ct_state::tcp_established)
                                            : ct_state::one_way;
+    ++_per_state[static_cast<unsigned>(e.state)];
     advance(e, p, lo_to_hi); // a first packet may carry FIN or RST
     e.last_seen_tsc = now;
     e.expires_tsc = now + timeout_for(e, p.l4_proto);

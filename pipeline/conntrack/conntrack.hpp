@@ -28,13 +28,15 @@ struct alignas(16) ct_key {
 static_assert(sizeof(ct_key) == 48, "rte_hash compares 48-byte keys with a fast path");
 
 enum class ct_state : uint8_t {
-    tcp_syn_sent,    // embryonic: only the initiator has spoken
+    tcp_syn_sent = 0,    // embryonic: only the initiator has spoken
     tcp_established, // the responder answered (or picked up mid-stream)
     tcp_closing,     // a FIN was seen
     tcp_closed,      // RST, or FIN from both sides
     one_way,         // non-TCP, no reply yet (embryonic for eviction)
     two_way,         // non-TCP, replies seen
 };
+inline constexpr unsigned ct_state_count = 6;
+const char* to_string(ct_state s) noexcept;
 
 struct ct_entry {
     uint64_t expires_tsc;
@@ -83,8 +85,16 @@ public:
     // and nothing could be evicted. `evicted` is set when an entry made room.
     int32_t create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation, uint64_t now,
                    bool& evicted) noexcept;
-    void remove(int32_t pos) noexcept { _table->remove(pos); }
-    uint32_t expire_step(uint64_t now, uint32_t budget) noexcept { return _table->expire_step(now, budget); }
+    void remove(int32_t pos) noexcept {
+        --_per_state[static_cast<unsigned>(_table->at(pos).state)];
+        _table->remove(pos);
+    }
+    uint32_t expire_step(uint64_t now, uint32_t budget) noexcept {
+        return _table->expire_step(now, budget,
+                                   [this](const ct_entry& e) { --_per_state[static_cast<unsigned>(e.state)]; });
+    }
+    // Open entries in each state (for the control interface).
+    uint32_t in_state(ct_state s) const noexcept { return _per_state[static_cast<unsigned>(s)]; }
 
     ct_entry& entry(int32_t pos) noexcept { return _table->at(pos); }
     const ct_key* key(int32_t pos) const noexcept { return _table->key_at(pos); }
@@ -97,11 +107,17 @@ private:
         uint64_t tcp_syn_sent, tcp_established, tcp_closing, tcp_closed, udp, icmp, sctp, other;
     };
     uint64_t timeout_for(const ct_entry& e, uint8_t proto) const noexcept;
-    void advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) const noexcept;
+    void advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noexcept;
+    void set_state(ct_entry& e, ct_state s) noexcept {
+        --_per_state[static_cast<unsigned>(e.state)];
+        ++_per_state[static_cast<unsigned>(s)];
+        e.state = s;
+    }
 
     std::unique_ptr<timed_table<ct_key, ct_entry>> _table;
     tsc_timeouts _timeouts{};
     ct_when_full _when_full = ct_when_full::evict;
+    uint32_t _per_state[ct_state_count] = {};
 };
 
 } // namespace podgate::pipeline

@@ -91,7 +91,9 @@ public:
         return e.allow;
     }
 
-    uint32_t expire_step(uint64_t now, uint32_t budget) noexcept { return _table->expire_step(now, budget); }
+    uint32_t expire_step(uint64_t now, uint32_t budget) noexcept {
+        return _table->expire_step(now, budget, [](const frag_entry&) {});
+    }
     uint32_t size() const noexcept { return _table->size(); }
 
 private:

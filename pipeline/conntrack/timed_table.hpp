@@ -66,6 +66,8 @@ public:
     int32_t lookup(const Key& k) const noexcept { return rte_hash_lookup(_hash, &k); }
 
     // Position of a new entry (zeroed except in_use), or negative when full.
+    // When the key was already present, replaced() is true and
+    // replaced_entry() holds what was there.
     int32_t add(const Key& k) noexcept {
         const int32_t pos = rte_hash_add_key(_hash, &k);
         if (pos < 0 || static_cast<uint32_t>(pos) >= _slots) [[unlikely]] {
@@ -74,7 +76,11 @@ public:
             }
             return -1;
         }
-        if (!_entries[pos].in_use) {
+        // A key already present keeps its position: its entry is reset to new.
+        _replaced = _entries[pos].in_use;
+        if (_replaced) {
+            _replaced_entry = _entries[pos];
+        } else {
             ++_size;
         }
         _entries[pos] = Entry{};
@@ -101,13 +107,16 @@ public:
     Entry& at(int32_t pos) noexcept { return _entries[pos]; }
     const Entry& at(int32_t pos) const noexcept { return _entries[pos]; }
 
-    // Looks at `budget` slots from the cursor; removes the expired ones.
-    uint32_t expire_step(uint64_t now, uint32_t budget) noexcept {
+    // Looks at `budget` slots from the cursor; removes the expired ones,
+    // showing each to `on_remove` first.
+    template <typename OnRemove>
+    uint32_t expire_step(uint64_t now, uint32_t budget, OnRemove on_remove) noexcept {
         uint32_t removed = 0;
         for (uint32_t i = 0; i < budget; ++i) {
             const auto pos = static_cast<int32_t>(_cursor);
             _cursor = _cursor + 1 == _slots ? 0 : _cursor + 1;
             if (_entries[pos].in_use && _entries[pos].expires_tsc <= now) {
+                on_remove(_entries[pos]);
                 remove(pos);
                 ++removed;
             }
@@ -130,6 +139,8 @@ public:
         return best;
     }
 
+    bool replaced() const noexcept { return _replaced; }
+    const Entry& replaced_entry() const noexcept { return _replaced_entry; }
     uint32_t size() const noexcept { return _size; }
     uint32_t capacity() const noexcept { return _capacity; }
     uint32_t slots() const noexcept { return _slots; }
@@ -142,6 +153,8 @@ private:
     uint32_t _slots = 0;
     uint32_t _cursor = 0;
     uint32_t _size = 0;
+    bool _replaced = false;
+    Entry _replaced_entry{};
 };
 
 } // namespace podgate::pipeline

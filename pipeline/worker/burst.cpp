@@ -223,7 +223,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
     if (_ndropped > 0) {
         rte_pktmbuf_free_bulk(_dropped, _ndropped);
     }
-    _counters->ct_occupancy.set(_ct->size());
+    publish_occupancy();
     return nforward;
 }
 

@@ -14,6 +14,7 @@ namespace {
 // million-entry table every few seconds at idle, a few hundred ns per loop.
 constexpr uint32_t expiry_budget = 32;
 constexpr uint32_t idle_polls_before_sleep = 1024;
+static_assert(sizeof(lcore_counters::ct_states) / sizeof(counter) == ct_state_count);
 
 } // namespace
 
@@ -38,11 +39,18 @@ std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& 
     return w;
 }
 
+void worker::publish_occupancy() noexcept {
+    _counters->ct_occupancy.set(_ct->size());
+    for (unsigned s = 0; s < ct_state_count; ++s) {
+        _counters->ct_states[s].set(_ct->in_state(static_cast<ct_state>(s)));
+    }
+}
+
 void worker::expire(uint64_t now) noexcept {
     const uint32_t expired = _ct->expire_step(now, expiry_budget);
     if (expired) {
         _counters->ct_expired.add(expired);
-        _counters->ct_occupancy.set(_ct->size());
+        publish_occupancy();
     }
     _frags->expire_step(now, expiry_budget / 4);
 }

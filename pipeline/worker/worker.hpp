@@ -70,6 +70,7 @@ public:
 private:
     worker() = default;
     void drop(rte_mbuf* m, drop_reason r) noexcept;
+    void publish_occupancy() noexcept;
     bool revalidate(const classifier::tables& t, int32_t pos) noexcept;
 
     unsigned _thread = 0;
