@@ -1,6 +1,7 @@
 #include "app/daemon.hpp"
 
 #include "app/stats.hpp"
+#include "app/telemetry.hpp"
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -78,6 +79,7 @@ bool appliance::load_policy() {
     _status.last_result = "ok";
     _status.last_load_ms = _initial.load_ms;
     _status.last_compile_ms = _initial.compile_ms;
+    _status.table_stats = s;
     return true;
 }
 
@@ -134,6 +136,7 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     }
     _launched = true;
     _started = clock_type::now();
+    register_telemetry(*this);
     spdlog::info("{} worker(s) running", nworkers);
     return true;
 }
@@ -184,6 +187,7 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     for (const auto& w : next.warnings) {
         spdlog::warn("reload ({}): {}", trigger, w);
     }
+    const classifier::table_stats stats = next.tables->stats;
     _tables->publish(std::move(next.tables)); // returns after the grace period; the old set is freed
     // Live on every worker: each has run an iteration with the new pointer.
     const auto deadline = clock_type::now() + std::chrono::seconds(2);
@@ -206,6 +210,7 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     _status.last_load_ms = next.load_ms;
     _status.last_compile_ms = next.compile_ms;
     _status.last_trigger_to_live_ms = latency;
+    _status.table_stats = stats;
     _status.total_trigger_to_live_ms += latency;
     _status_changed.notify_all();
 }

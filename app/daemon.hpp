@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace podgate::app {
@@ -31,6 +32,7 @@ struct reload_status {
     double last_compile_ms = 0;
     double last_trigger_to_live_ms = 0; // trigger until every worker runs the new generation
     double total_trigger_to_live_ms = 0;
+    std::optional<classifier::table_stats> table_stats; // of the live generation
 };
 
 class appliance {

@@ -1,0 +1,93 @@
+#include "app/control_json.hpp"
+
+#include "app/stats.hpp"
+#include "pipeline/conntrack/conntrack.hpp"
+
+#include <algorithm>
+
+namespace podgate::app {
+
+namespace {
+
+run_view view_of(const appliance& a, const classifier::tables* t) {
+    return {&a.counters(), &a.lcore_ids(), &a.ports(), t, a.options().worker.conntrack.capacity, a.uptime_s()};
+}
+
+} // namespace
+
+std::string pod_name_at(const config::cluster& c, const ip_address& addr) {
+    for (const auto& p : c.pods) {
+        if (p.is_endpoint() && std::find(p.ips.begin(), p.ips.end(), addr) != p.ips.end()) {
+            return p.qualified_name();
+        }
+    }
+    return "external";
+}
+
+nlohmann::json stats_document(const appliance& a) {
+    // Table statistics are cold data read under the RCU reader slot elsewhere;
+    // counters alone need no table.
+    auto j = stats_json(view_of(a, nullptr));
+    j["generation"] = a.status().generation;
+    return j;
+}
+
+nlohmann::json policy_document(const appliance& a) {
+    const reload_status s = a.status();
+    nlohmann::json j = {
+        {"generation", s.generation},
+        {"reloads_ok", s.reloads_ok},
+        {"reloads_failed", s.reloads_failed},
+        {"last_trigger", s.last_trigger},
+        {"last_result", s.last_result},
+        {"last_errors", s.last_errors},
+        {"last_load_ms", s.last_load_ms},
+        {"last_compile_ms", s.last_compile_ms},
+        {"last_trigger_to_live_ms", s.last_trigger_to_live_ms},
+        {"manifests", a.options().manifests},
+    };
+    if (s.table_stats) {
+        const auto& t = *s.table_stats;
+        j["tables"] = {{"pods", t.pods},
+                       {"pod_addresses", t.pod_addresses},
+                       {"policies", t.policies},
+                       {"peers", t.peers},
+                       {"identities", t.identities},
+                       {"ingress_groups", t.ingress_groups},
+                       {"egress_groups", t.egress_groups},
+                       {"port_segments", t.segments},
+                       {"rows", t.rows},
+                       {"trie_nodes_v4", t.trie_nodes_v4},
+                       {"trie_nodes_v6", t.trie_nodes_v6},
+                       {"bytes", t.bytes_total},
+                       {"compile_ms", t.compile_ms}};
+    }
+    return j;
+}
+
+nlohmann::json conntrack_document(const appliance& a) {
+    const auto& lc = a.counters();
+    nlohmann::json j;
+    uint64_t occupancy = 0;
+    uint64_t states[pipeline::ct_state_count] = {};
+    j["lcores"] = nlohmann::json::array();
+    for (size_t i = 0; i < lc.size(); ++i) {
+        occupancy += lc[i].ct_occupancy.get();
+        for (unsigned s = 0; s < pipeline::ct_state_count; ++s) {
+            states[s] += lc[i].ct_states[s].get();
+        }
+        j["lcores"].push_back({{"lcore", a.lcore_ids()[i]}, {"occupancy", lc[i].ct_occupancy.get()}});
+    }
+    j["occupancy"] = occupancy;
+    j["capacity"] = uint64_t{a.options().worker.conntrack.capacity} * lc.size();
+    for (unsigned s = 0; s < pipeline::ct_state_count; ++s) {
+        j["states"][to_string(static_cast<pipeline::ct_state>(s))] = states[s];
+    }
+    const auto stats = stats_json(view_of(a, nullptr));
+    j["events"] = stats["conntrack"];
+    j["events"].erase("occupancy");
+    j["events"].erase("capacity");
+    return j;
+}
+
+} // namespace podgate::app
