@@ -137,6 +137,13 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     _launched = true;
     _started = clock_type::now();
     register_telemetry(*this);
+    if (_opt.metrics_listen != "off") {
+        if (std::string err = _metrics.start(_opt.metrics_listen, *this); !err.empty()) {
+            spdlog::warn("no metrics endpoint: {}", err);
+        } else {
+            spdlog::info("metrics on http://{}/metrics (port {})", _opt.metrics_listen, _metrics.port());
+        }
+    }
     spdlog::info("{} worker(s) running", nworkers);
     return true;
 }

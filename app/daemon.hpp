@@ -5,6 +5,7 @@
 // Everything that logs, allocates or blocks happens here, never on a worker.
 
 #include "app/manifest_watch.hpp"
+#include "app/metrics_http.hpp"
 #include "app/options.hpp"
 #include "app/policy_build.hpp"
 #include "pipeline/ports/ports.hpp"
@@ -63,6 +64,7 @@ public:
     const pipeline::port_setup& ports() const { return _ports; }
     const daemon_options& options() const { return _opt; }
     double uptime_s() const;
+    uint16_t metrics_port() const { return _metrics.port(); }
 
 private:
     void control_loop();
@@ -75,6 +77,7 @@ private:
     daemon_options _opt;
     policy_build _initial;
     manifest_watch _watch;
+    metrics_server _metrics;
     mutable std::mutex _status_mutex;
     std::condition_variable _status_changed;
     reload_status _status;

@@ -159,6 +159,11 @@ const std::vector<option_spec>& specs() {
              o.table_memory_budget = size_t{mib} << 20;
              return err;
          }},
+        {"metrics-listen", "ADDR:PORT|off", "Prometheus endpoint GET /metrics (default 127.0.0.1:9469; port 0: any)",
+         [](daemon_options& o, const std::string& v) {
+             o.metrics_listen = v;
+             return std::string{};
+         }},
         {"log-level", "LEVEL", "trace, debug, info, warn, error (default info)",
          [](daemon_options& o, const std::string& v) {
              size_t i = 0;

@@ -22,6 +22,7 @@ struct daemon_options {
     double stats_interval_s = 10; // 0: only at exit
     std::string log_level = "info";
     size_t table_memory_budget = size_t{1} << 30;
+    std::string metrics_listen = "127.0.0.1:9469"; // "off" disables
 };
 
 // Parses the arguments after EAL's `--`. Returns an error message (empty on
