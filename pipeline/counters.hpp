@@ -76,6 +76,8 @@ struct alignas(64) lcore_counters {
     counter port_rx[max_ports];
     counter port_tx[max_ports];
     counter idle_polls;
+    counter drop_log_skipped;   // drop records not handed over (ring full)
+    counter capture_skipped;    // dropped packets not captured (ring or pool full)
 };
 
 } // namespace podgate::pipeline

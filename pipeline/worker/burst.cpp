@@ -3,13 +3,16 @@
 //      later fragments;
 //   2. one bulk conntrack lookup for every trackable packet;
 //   3. one burst policy lookup for every packet of a new flow;
-//   4. apply verdicts in arrival order (creating entries), then hand the
-//      forwarded packets back in arrival order and free the rest in bulk.
+//   4. apply verdicts in arrival order (creating entries); every first
+//      fragment, new flow or not, leaves its verdict for the later ones;
+//   5. later fragments follow; forwarded packets go back in arrival order
+//      and the rest are freed in bulk.
 
 #include "classifier/lookup/lookup.hpp"
 #include "pipeline/parse/mbuf_parse.hpp"
 #include "pipeline/worker/worker.hpp"
 
+#include <rte_pcapng.h>
 #include <rte_prefetch.h>
 
 #include <cstring>
@@ -46,19 +49,46 @@ bool trackable(const parsed_packet& p) noexcept {
 
 } // namespace
 
-void worker::drop(rte_mbuf* m, drop_reason r) noexcept {
+void worker::drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept {
     _counters->drops[static_cast<unsigned>(r)].add(1);
+    if (_drops_out != nullptr) [[unlikely]] {
+        report_drop(m, p, r);
+    }
     _dropped[_ndropped++] = m;
 }
 
-bool worker::revalidate(const classifier::tables& t, int32_t pos) noexcept {
+void worker::keep_fragment_verdict(const parsed_packet& p, bool allow) noexcept {
+    // When the verdict cannot be kept, the later fragments drop as orphans.
+    (_frags->record(p, allow, _now) ? _counters->frag_tracked : _counters->frag_table_full).add(1);
+}
+
+void worker::report_drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept {
+    if (r != drop_reason::malformed && r != drop_reason::tx_full) {
+        drop_record rec{p.src, p.dst, _now, _generation, p.sport, p.dport, p.l4_proto,
+                              static_cast<uint8_t>(p.family), static_cast<uint8_t>(r), static_cast<uint8_t>(_rx_port), {}};
+        if (rte_ring_sp_enqueue_elem(_drops_out->records, &rec, sizeof rec) != 0) {
+            _counters->drop_log_skipped.add(1);
+        }
+    }
+    if (_drops_out->captures != nullptr) {
+        rte_mbuf* copy = rte_pcapng_copy(_rx_port, _rx_queue, m, _drops_out->capture_pool, _drops_out->snaplen,
+                                         _now, RTE_PCAPNG_DIRECTION_IN);
+        if (copy == nullptr || rte_ring_sp_enqueue(_drops_out->captures, copy) != 0) {
+            rte_pktmbuf_free(copy);
+            _counters->capture_skipped.add(1);
+        }
+    }
+}
+
+classifier::verdict worker::revalidate(const classifier::tables& t, int32_t pos) noexcept {
+    constexpr classifier::verdict still_valid{true, classifier::verdict_reason::allowed};
     ct_entry& e = _ct->entry(pos);
     if (e.generation == t.generation || _cfg.established == established_policy::keep) {
-        return true;
+        return still_valid;
     }
     const ct_key* k = _ct->key(pos);
     if (k == nullptr) {
-        return true;
+        return still_valid;
     }
     // Re-check as a new flow in its original direction.
     const auto family = static_cast<ip_family>(k->family);
@@ -69,17 +99,19 @@ bool worker::revalidate(const classifier::tables& t, int32_t pos) noexcept {
     const auto v = classifier::lookup(t, f);
     if (v.allow) {
         e.generation = t.generation;
-        return true;
+    } else {
+        _counters->ct_revoked.add(1);
+        _ct->remove(pos);
     }
-    _counters->ct_revoked.add(1);
-    _counters->drops[static_cast<unsigned>(drop_for(v.reason))].add(1);
-    _ct->remove(pos);
-    return false;
+    return v;
 }
 
 uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port,
                                rte_mbuf** forward, uint64_t now) noexcept {
-    enum : uint8_t { undecided, pass, dropped };
+    _rx_port = rx_port;
+    _now = now;
+    _generation = t.generation;
+    enum : uint8_t { undecided, pass, dropped, later_fragment };
     parsed_packet pp[max_burst];
     uint8_t action[max_burst];
     int8_t key_of[max_burst]; // index into keys, or -1
@@ -105,27 +137,20 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         if (p.status == parse_status::malformed) [[unlikely]] {
             _counters->malformed[static_cast<unsigned>(p.reason)].add(1);
             action[i] = dropped;
-            drop(pkts[i], drop_reason::malformed);
+            drop(pkts[i], p, drop_reason::malformed);
         } else if (p.status == parse_status::not_ip) {
             if (_cfg.forward_non_ip) {
                 _counters->non_ip_forwarded.add(1);
                 action[i] = pass;
             } else {
                 action[i] = dropped;
-                drop(pkts[i], drop_reason::non_ip_denied);
+                drop(pkts[i], p, drop_reason::non_ip_denied);
             }
         } else if (p.is_nd) {
             _counters->nd_passed.add(1); // neighbour discovery always passes
             action[i] = pass;
         } else if (p.is_fragment && !p.is_first_fragment) {
-            const auto verdict = _frags->follow(p, now);
-            if (verdict && *verdict) {
-                _counters->frag_followed.add(1);
-                action[i] = pass;
-            } else {
-                action[i] = dropped;
-                drop(pkts[i], verdict ? drop_reason::fragment_denied : drop_reason::fragment_orphan);
-            }
+            action[i] = later_fragment; // after every first fragment of the burst has its verdict (step 5)
         } else if (trackable(p)) {
             keys[nkeys] = make_ct_key(p, lo_to_hi[nkeys]);
             key_ptrs[nkeys] = &keys[nkeys];
@@ -149,12 +174,16 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         const int k = key_of[i];
         if (k >= 0 && positions[k] >= 0) {
             _counters->ct_hits.add(1);
-            if (revalidate(t, positions[k])) {
+            const auto v = revalidate(t, positions[k]);
+            if (pp[i].is_first_fragment) {
+                keep_fragment_verdict(pp[i], v.allow);
+            }
+            if (v.allow) {
                 _ct->touch(positions[k], pp[i], lo_to_hi[k], now);
                 action[i] = pass;
             } else {
                 action[i] = dropped;
-                _dropped[_ndropped++] = pkts[i]; // counted by revalidate()
+                drop(pkts[i], pp[i], drop_for(v.reason));
             }
             continue;
         }
@@ -182,6 +211,9 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
                     followed = true;
                 }
             }
+            if (followed && pp[i].is_first_fragment) {
+                keep_fragment_verdict(pp[i], true);
+            }
             if (followed) {
                 action[i] = pass;
                 continue;
@@ -189,12 +221,11 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         }
         const classifier::verdict v = verdicts[j];
         if (pp[i].is_first_fragment) {
-            // When the verdict cannot be kept, later fragments drop as orphans.
-            (_frags->record(pp[i], v.allow, now) ? _counters->frag_tracked : _counters->frag_table_full).add(1);
+            keep_fragment_verdict(pp[i], v.allow);
         }
         if (!v.allow) {
             action[i] = dropped;
-            drop(pkts[i], drop_for(v.reason));
+            drop(pkts[i], pp[i], drop_for(v.reason));
             continue;
         }
         _counters->new_flows_allowed.add(1);
@@ -203,7 +234,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             const int32_t pos = _ct->create(keys[k], pp[i], lo_to_hi[k], t.generation, now, evicted);
             if (pos < 0) {
                 action[i] = dropped;
-                drop(pkts[i], drop_reason::conntrack_full);
+                drop(pkts[i], pp[i], drop_reason::conntrack_full);
                 continue;
             }
             _counters->ct_creates.add(1);
@@ -212,6 +243,22 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             created_key[ncreated++] = static_cast<uint16_t>(k);
         }
         action[i] = pass;
+    }
+
+    // 5. Later fragments follow their datagram's first fragment, wherever it
+    //    was decided (an earlier burst, or this one).
+    for (uint16_t i = 0; i < n; ++i) {
+        if (action[i] != later_fragment) {
+            continue;
+        }
+        const auto verdict = _frags->follow(pp[i], now);
+        if (verdict && *verdict) {
+            _counters->frag_followed.add(1);
+            action[i] = pass;
+        } else {
+            action[i] = dropped;
+            drop(pkts[i], pp[i], verdict ? drop_reason::fragment_denied : drop_reason::fragment_orphan);
+        }
     }
 
     uint16_t nforward = 0;

@@ -70,6 +70,7 @@ void worker::run(const std::atomic<bool>& stop) noexcept {
                 continue;
             }
             received += n;
+            _rx_queue = q.rx_queue;
             const uint16_t nout = process_burst(*t, pkts, n, q.rx_port, out, now);
             const uint16_t sent = nout ? rte_eth_tx_burst(q.tx_port, q.tx_queue, out, nout) : 0;
             if (sent < nout) [[unlikely]] {

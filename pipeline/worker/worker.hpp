@@ -8,6 +8,7 @@
 #include "pipeline/conntrack/conntrack.hpp"
 #include "pipeline/conntrack/fragments.hpp"
 #include "pipeline/counters.hpp"
+#include "pipeline/drop_log.hpp"
 #include "pipeline/table_slot.hpp"
 
 #include <rte_mbuf.h>
@@ -50,6 +51,8 @@ public:
                                           lcore_counters& counters, int socket, std::string& error);
 
     void assign(const queue_assignment& q) { _queues.push_back(q); }
+    // Where to report drops (null: count only). Set before run().
+    void report_drops_to(drop_channel* c) { _drops_out = c; }
     const std::vector<queue_assignment>& queues() const { return _queues; }
 
     // Classifies a burst received on `rx_port`. Forwarded packets are moved to
@@ -69,9 +72,12 @@ public:
 
 private:
     worker() = default;
-    void drop(rte_mbuf* m, drop_reason r) noexcept;
+    void drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept;
+    void report_drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept;
+    void keep_fragment_verdict(const parsed_packet& p, bool allow) noexcept;
     void publish_occupancy() noexcept;
-    bool revalidate(const classifier::tables& t, int32_t pos) noexcept;
+    // The verdict for an entry after a table change (allow: still valid).
+    classifier::verdict revalidate(const classifier::tables& t, int32_t pos) noexcept;
 
     unsigned _thread = 0;
     worker_config _cfg;
@@ -82,6 +88,11 @@ private:
     std::vector<queue_assignment> _queues;
     rte_mbuf* _dropped[max_burst] = {};
     uint16_t _ndropped = 0;
+    drop_channel* _drops_out = nullptr;
+    uint16_t _rx_port = 0;
+    uint16_t _rx_queue = 0;
+    uint64_t _now = 0;
+    uint64_t _generation = 0;
 };
 
 } // namespace podgate::pipeline
