@@ -115,6 +115,13 @@ bool appliance::start(int eal_argc, char** eal_argv) {
         _workers.push_back(std::move(w));
     }
     _tables->register_thread(nworkers);
+    if (std::string err = _drops.start(_opt, nworkers, static_cast<int>(rte_socket_id())); !err.empty()) {
+        spdlog::error("{}", err);
+        return false;
+    }
+    for (unsigned i = 0; i < nworkers; ++i) {
+        _workers[i]->report_drops_to(_drops.channel(i));
+    }
     if (std::string err = pipeline::start_ports(_opt.ports, nworkers, _ports); !err.empty()) {
         spdlog::error("{}", err);
         return false;
@@ -235,6 +242,8 @@ void appliance::report(bool final) {
         auto j = stats_json(v);
         const auto st = status();
         j["reloads"] = {{"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
+        j["drop_log"] = {{"logged", _drops.logged()}, {"rate_limited", _drops.rate_limited()},
+                         {"captured", _drops.captured()}};
         std::ofstream out(_opt.stats_json);
         out << j.dump(2) << "\n";
         if (!out) {
@@ -261,6 +270,7 @@ void appliance::control_loop() {
         if (_reload_requested.exchange(false)) {
             reload("telemetry", now);
         }
+        _drops.drain(_tables->current(), cluster()); // the control thread owns the table pointer
         const uint64_t rx = sum(_counters).rx;
         if (rx != last_rx) {
             last_rx = rx;
@@ -281,6 +291,7 @@ void appliance::shutdown() {
         _stop.store(true);
         rte_eal_mp_wait_lcore();
         _launched = false;
+        _drops.drain(_tables->current(), cluster());
         report(true);
     }
     if (!_ports.ports.empty() || _ports.pool != nullptr) {

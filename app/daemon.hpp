@@ -4,6 +4,7 @@
 // control loop on the main lcore: signals, exit-on-idle, periodic counters.
 // Everything that logs, allocates or blocks happens here, never on a worker.
 
+#include "app/drop_report.hpp"
 #include "app/manifest_watch.hpp"
 #include "app/metrics_http.hpp"
 #include "app/options.hpp"
@@ -65,6 +66,7 @@ public:
     const daemon_options& options() const { return _opt; }
     double uptime_s() const;
     uint16_t metrics_port() const { return _metrics.port(); }
+    const drop_reporter& drops() const { return _drops; }
 
 private:
     void control_loop();
@@ -78,6 +80,7 @@ private:
     policy_build _initial;
     manifest_watch _watch;
     metrics_server _metrics;
+    drop_reporter _drops;
     mutable std::mutex _status_mutex;
     std::condition_variable _status_changed;
     reload_status _status;

@@ -164,6 +164,29 @@ const std::vector<option_spec>& specs() {
              o.metrics_listen = v;
              return std::string{};
          }},
+        {"drop-log", "FILE|-", "log dropped flows to FILE (- for stderr); default off",
+         [](daemon_options& o, const std::string& v) {
+             o.drop_log = v;
+             return std::string{};
+         }},
+        {"drop-log-format", "text|json", "drop log lines as text or JSON (default text)",
+         [](daemon_options& o, const std::string& v) {
+             size_t i = 0;
+             auto err = parse_choice(v, {"text", "json"}, i);
+             o.drop_log_json = i == 1;
+             return err;
+         }},
+        {"drop-log-rate", "N", "at most N drop-log lines per second; the rest are counted (default 100)",
+         [](daemon_options& o, const std::string& v) { return parse_uint(v, o.drop_log_rate, 1, 1000000); }},
+        {"drop-capture", "FILE", "write dropped packets to a pcapng FILE (default off)",
+         [](daemon_options& o, const std::string& v) {
+             o.drop_capture = v;
+             return std::string{};
+         }},
+        {"drop-capture-size", "MIB", "rotate the capture file after this many MiB (default 64)",
+         [](daemon_options& o, const std::string& v) { return parse_uint(v, o.drop_capture_mib, 1, 1u << 20); }},
+        {"drop-capture-files", "N", "capture files kept: FILE, FILE.1 ... (default 2)",
+         [](daemon_options& o, const std::string& v) { return parse_uint(v, o.drop_capture_files, 1, 1000); }},
         {"log-level", "LEVEL", "trace, debug, info, warn, error (default info)",
          [](daemon_options& o, const std::string& v) {
              size_t i = 0;
