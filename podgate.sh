@@ -47,19 +47,57 @@ demo() {
               <("$BUILD_DIR/tools/policy/podgate-policy" verdict --flows "$flows" "$ex" | sed 's/^/ => /')
 }
 
-run_tests() {
-  local rc=0
-  meson test -C "$BUILD_DIR" --num-processes 2 --print-errorlogs "$@" || rc=$?
-  # A plain closing line CI recognises, counted from meson's own log.
-  /usr/bin/python3 - "$BUILD_DIR/meson-logs/testlog.json" <<'PY'
-import json, sys
-counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    key = "OK" if r in ("OK", "EXPECTEDFAIL") else "SKIP" if r == "SKIP" else "FAIL"
-    counts[key] += 1
-print(f"{counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+# The whole suite, in three builds:
+#   1. release build: every suite (unit, conformance, differential, pipeline,
+#      func, live, e2e, ...)
+#   2. ASan+UBSan build: the in-process suites again
+#   3. clang libFuzzer build: each fuzz target for a bounded time
+# PODGATE_QUICK=1 runs stage 1 only. Extra arguments go to meson test.
+SANITIZED_SUITES=(unit conformance differential pipeline)
+
+count_results() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, os, sys
+ok = fail = skip = 0
+for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        continue
+    for line in open(path):
+        r = json.loads(line)["result"]
+        if r in ("OK", "EXPECTEDFAIL"):
+            ok += 1
+        elif r == "SKIP":
+            skip += 1
+        else:
+            fail += 1
+print(f"{ok} passed, {fail} failed, {skip} skipped")
 PY
+}
+
+run_tests() {
+  local rc=0 logs=()
+  echo "== stage 1: release build, all suites"
+  meson test -C "$BUILD_DIR" --num-processes 2 --print-errorlogs --no-suite fuzz "$@" || rc=1
+  cp "$BUILD_DIR/meson-logs/testlog.json" "$BUILD_DIR/testlog-stage1.json"
+  logs+=("$BUILD_DIR/testlog-stage1.json")
+  if [ "${PODGATE_QUICK:-0}" != 1 ]; then
+    echo "== stage 2: AddressSanitizer + UndefinedBehaviorSanitizer build"
+    [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+      --buildtype=debugoptimized >/dev/null
+    local suites=()
+    for s in "${SANITIZED_SUITES[@]}"; do suites+=(--suite "$s"); done
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      meson test -C build-asan --num-processes 2 --print-errorlogs "${suites[@]}" || rc=1
+    logs+=(build-asan/meson-logs/testlog.json)
+    echo "== stage 3: libFuzzer targets (clang)"
+    [ -f build-fuzz/build.ninja ] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true \
+      -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized >/dev/null
+    ninja -C build-fuzz tests/fuzz/fuzz_parse tests/fuzz/fuzz_manifest
+    meson test -C build-fuzz --no-rebuild --suite fuzz --print-errorlogs || rc=1
+    logs+=(build-fuzz/meson-logs/testlog.json)
+  fi
+  # A plain closing line CI recognises, counted from meson's own logs.
+  count_results "${logs[@]}"
   return $rc
 }
 
