@@ -45,6 +45,24 @@ demo() {
   echo "== podgate-policy verdict --flows $flows $ex"
   paste -d' ' <(grep -v '^\s*\(#\|$\)' "$flows" | sed 's/^/  /') \
               <("$BUILD_DIR/tools/policy/podgate-policy" verdict --flows "$flows" "$ex" | sed 's/^/ => /')
+  echo
+  local tmp
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+  tools/traffic/podgate-traffic conversations --flows "$flows" --out "$tmp/in.pcap" >/dev/null
+  echo "== podgate: replaying $(packets "$tmp/in.pcap") packets of those conversations through the daemon"
+  echo "   (DPDK net_pcap port, hairpin; drop log on stderr)"
+  "$BUILD_DIR/app/podgate" --no-huge --no-pci -m 512 -l 0-1 --file-prefix "podgate-demo-$$" --log-level error \
+    --vdev "net_pcap0,rx_pcap=$tmp/in.pcap,tx_pcap=$tmp/out.pcap" -- \
+    --manifests "$ex" --exit-on-idle 500 --stats-interval 0 --metrics-listen off \
+    --drop-log - --idle-sleep-us 50 2> >(grep -v '^EAL:\|^TELEMETRY:' >&2)
+  echo "forwarded to $tmp/out.pcap: $(packets "$tmp/out.pcap") packets"
+}
+
+packets() {
+  /usr/bin/python3 -c 'import sys
+from scapy.utils import RawPcapReader
+print(sum(1 for _ in RawPcapReader(sys.argv[1])))' "$1"
 }
 
 # The whole suite, in three builds:

@@ -299,6 +299,7 @@ void appliance::shutdown() {
     }
     _workers.clear();
     _tables.reset();
+    _drops.stop(); // its rings and pools are DPDK memory
     if (_eal_up) {
         rte_eal_cleanup();
         _eal_up = false;

@@ -30,10 +30,12 @@ uint64_t now_ns() {
 
 } // namespace
 
-drop_reporter::~drop_reporter() {
+void drop_reporter::stop() {
     if (_pcapng != nullptr) {
         rte_pcapng_close(_pcapng); // closes the fd too
+        _pcapng = nullptr;
     }
+    _channels.clear();
 }
 
 std::string drop_reporter::start(const daemon_options& opt, unsigned workers, int socket) {

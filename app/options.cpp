@@ -111,6 +111,14 @@ const std::vector<option_spec>& specs() {
              o.worker.established = i == 0 ? pipeline::established_policy::revalidate : pipeline::established_policy::keep;
              return err;
          }},
+        {"tcp-pickup", "loose|syn-only",
+         "which TCP packets of unknown flows open a conntrack entry (default loose: any but SYN-ACK/RST)",
+         [](daemon_options& o, const std::string& v) {
+             size_t i = 0;
+             auto err = parse_choice(v, {"loose", "syn-only"}, i);
+             o.worker.pickup = i == 0 ? pipeline::tcp_pickup::loose : pipeline::tcp_pickup::syn_only;
+             return err;
+         }},
         {"conntrack-capacity", "N", "connection entries per worker (default 1048576)",
          [](daemon_options& o, const std::string& v) { return parse_uint(v, o.worker.conntrack.capacity, 8, 1u << 28); }},
         {"conntrack-when-full", "evict|drop",

@@ -66,6 +66,7 @@ nlohmann::json stats_json(const run_view& v) {
         {"lookups", total(lc, &lcore_counters::ct_lookups)},
         {"hits", total(lc, &lcore_counters::ct_hits)},
         {"creates", total(lc, &lcore_counters::ct_creates)},
+        {"stateless", total(lc, &lcore_counters::ct_stateless)},
         {"expired", total(lc, &lcore_counters::ct_expired)},
         {"evicted", total(lc, &lcore_counters::ct_evicted)},
         {"revalidated", total(lc, &lcore_counters::ct_revalidated)},

@@ -63,6 +63,7 @@ struct alignas(64) lcore_counters {
     counter ct_lookups;
     counter ct_hits;
     counter ct_creates;
+    counter ct_stateless;       // allowed first packets that may not open a flow (SYN-ACK, RST, ...)
     counter ct_expired;
     counter ct_evicted;
     counter ct_revalidated;     // entries re-checked after a table change

@@ -47,6 +47,23 @@ bool trackable(const parsed_packet& p) noexcept {
            proto != ip_proto::icmp && proto != ip_proto::icmpv6;
 }
 
+// Which first packets of an unknown TCP flow may open it. A SYN-ACK or RST
+// never does: a SYN-ACK with no SYN seen (a forged or misdirected reply)
+// would otherwise open the reverse path past the other side's ingress policy.
+// Loose pickup lets a mid-stream packet (ACK, data, FIN) open an allowed
+// flow, so a podgate restart does not cut live connections.
+bool opens_flow(const parsed_packet& p, tcp_pickup mode) noexcept {
+    if (p.l4_proto != ip_proto::tcp || !p.has_ports) {
+        return true;
+    }
+    constexpr uint8_t syn = 0x02, rst = 0x04, ack = 0x10;
+    const uint8_t f = p.tcp_flags;
+    if ((f & rst) || (f & (syn | ack)) == (syn | ack)) {
+        return false;
+    }
+    return mode == tcp_pickup::loose || (f & (syn | ack)) == syn;
+}
+
 } // namespace
 
 void worker::drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept {
@@ -229,7 +246,9 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             continue;
         }
         _counters->new_flows_allowed.add(1);
-        if (k >= 0) {
+        if (k >= 0 && !opens_flow(pp[i], _cfg.pickup)) {
+            _counters->ct_stateless.add(1); // allowed on its own, but opens no reverse path
+        } else if (k >= 0) {
             bool evicted = false;
             const int32_t pos = _ct->create(keys[k], pp[i], lo_to_hi[k], t.generation, now, evicted);
             if (pos < 0) {

@@ -35,9 +35,16 @@ enum class established_policy : uint8_t {
     keep,       // entries stay valid until they expire
 };
 
+// Which TCP packets of unknown flows may create conntrack entries.
+enum class tcp_pickup : uint8_t {
+    loose,    // any allowed packet but SYN-ACK and RST (survives a restart)
+    syn_only, // only a SYN; other packets of unknown flows pass or drop on policy alone
+};
+
 struct worker_config {
     bool forward_non_ip = true;
     established_policy established = established_policy::revalidate;
+    tcp_pickup pickup = tcp_pickup::loose;
     uint16_t burst = max_burst;
     uint32_t idle_sleep_us = 0; // 0: busy-poll forever
     ct_config conntrack;
