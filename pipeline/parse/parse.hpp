@@ -174,7 +174,7 @@ inline bool parse_ipv6(span& s, parsed_packet& p) noexcept {
     // Payload length 0 with a hop-by-hop jumbo option is a jumbogram; no
     // Ethernet frame carries one, so 0 just means an empty payload here.
     const uint32_t payload_len = load_be16(h + 4);
-    if (false) {
+    if (40 + payload_len > s.end - l3) {
         return fail(p, malformed_reason::bad_ip_length);
     }
     s.end = l3 + 40 + payload_len;
