@@ -15,14 +15,26 @@ compile_result compile(const config::cluster& c, const compile_options& opt) {
     auto out = std::make_unique<tables>();
     try {
         compile_detail::context ctx(c, opt);
+        auto mark = std::chrono::steady_clock::now();
+        const auto stage_done = [&](double& ms) {
+            const auto now = std::chrono::steady_clock::now();
+            ms = std::chrono::duration<double, std::milli>(now - mark).count();
+            mark = now;
+        };
+        table_stats& st = out->stats;
         compile_detail::collect_peers(ctx);
+        stage_done(st.stage_ms.peers);
         compile_detail::build_ip_regions(ctx);
         compile_detail::build_tries(ctx);
+        stage_done(st.stage_ms.regions);
         compile_detail::assign_identities(ctx);
+        stage_done(st.stage_ms.identities);
         compile_detail::build_sides(ctx);
+        stage_done(st.stage_ms.sides);
         if (std::string err = compile_detail::emit_tables(ctx, *out); !err.empty()) {
             return {nullptr, std::move(err)};
         }
+        stage_done(st.stage_ms.emit);
         out->non_pod_verdict = opt.non_pod_traffic == config::default_action::allow
                                    ? verdict{true, verdict_reason::non_pod_allowed}
                                    : verdict{false, verdict_reason::non_pod_denied};

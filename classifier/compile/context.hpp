@@ -25,8 +25,13 @@ struct port_name {
     friend auto operator<=>(const port_name&, const port_name&) = default;
 };
 
+// A selector peer whose pod selector selects every pod matches whole
+// namespaces: it is kept per namespace, not per pod, so a namespaceSelector
+// over thousands of pods costs one entry per namespace.
 struct selector_peer {
-    std::vector<uint32_t> pods; // endpoint pod indices (into context::pods), ascending
+    bool whole_namespaces = false;
+    std::vector<uint32_t> pods;       // pod-level: endpoint pod indices, ascending
+    std::vector<uint32_t> namespaces; // whole_namespaces: namespace indices, ascending
 };
 
 struct block_peer {
@@ -62,7 +67,9 @@ struct context {
 
     // peers.cpp
     std::vector<const config::pod*> pods;              // endpoint pods only
-    std::vector<std::vector<uint32_t>> pod_selector_peers; // per pod: matched selector peers, ascending
+    std::vector<std::vector<uint32_t>> pod_selector_peers; // per pod: matched pod-level peers, ascending
+    std::vector<uint32_t> pod_namespace;                    // per pod: namespace index
+    std::vector<std::vector<uint32_t>> namespace_peers;     // per namespace: whole-namespace peers, ascending
     std::vector<selector_peer> selector_peers;
     std::vector<block_peer> block_peers;
     std::vector<compiled_rule> rules[2];               // by direction
@@ -75,7 +82,7 @@ struct context {
 
     // identities.cpp
     std::vector<port_name> egress_port_names;    // every (name, proto) an egress rule uses
-    vector_interner<uint32_t> identity_keys;      // [sel-peer-list id, region sig, port-map id]
+    vector_interner<uint32_t> identity_keys;      // [pod-peer list, namespace-peer list, region sig, port map]
     std::vector<identity_id> region_identity;     // region signature -> identity
     std::vector<pod_address> addresses;
     std::vector<identity_set> peer_identities;    // selector peers then block peers

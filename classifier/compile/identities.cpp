@@ -1,6 +1,7 @@
-// Stage: identities. An address's signature is (the selector peers its pod
-// matches, the ipBlock region it lies in, the numbers its pod gives to every
-// port name an egress rule uses). Addresses with equal signatures are
+// Stage: identities. An address's signature is (the pod-level selector peers
+// its pod matches, the whole-namespace peers its pod's namespace matches, the
+// ipBlock region it lies in, the numbers its pod gives to every port name an
+// egress rule uses). Addresses with equal signatures are
 // indistinguishable to every rule and share one identity; non-pod addresses
 // have no selector peers and no port numbers. Identity 0 is "matches nothing".
 
@@ -42,7 +43,9 @@ void assign_identities(context& ctx) {
     vector_interner<uint32_t> port_maps;
     selector_lists.intern({});
     port_maps.intern(std::vector<uint32_t>(nnames, 0));
-    ctx.identity_keys.intern({0, 0, 0});
+    vector_interner<uint32_t> namespace_lists;
+    namespace_lists.intern({});
+    ctx.identity_keys.intern({0, 0, 0, 0});
 
     for (uint32_t pod = 0; pod < ctx.pods.size(); ++pod) {
         const config::pod& p = *ctx.pods[pod];
@@ -52,14 +55,15 @@ void assign_identities(context& ctx) {
         }
         const uint32_t map_id = port_maps.intern(numbers);
         const uint32_t list_id = selector_lists.intern(ctx.pod_selector_peers[pod]);
+        const uint32_t ns_list_id = namespace_lists.intern(ctx.namespace_peers[ctx.pod_namespace[pod]]);
         for (const ip_address& a : p.ips) {
-            const identity_id id = ctx.identity_keys.intern({list_id, region_of(ctx, a), map_id});
+            const identity_id id = ctx.identity_keys.intern({list_id, ns_list_id, region_of(ctx, a), map_id});
             ctx.addresses.push_back({a, pod, id});
         }
     }
     ctx.region_identity.resize(ctx.region_signatures.size());
     for (uint32_t sig = 0; sig < ctx.region_signatures.size(); ++sig) {
-        ctx.region_identity[sig] = ctx.identity_keys.intern({0, sig, 0});
+        ctx.region_identity[sig] = ctx.identity_keys.intern({0, 0, sig, 0});
     }
 
     ctx.identity_count = ctx.identity_keys.size();
@@ -74,10 +78,13 @@ void assign_identities(context& ctx) {
         for (uint32_t s : selector_lists.at(key[0])) {
             ctx.peer_identities[s].set(id);
         }
-        for (uint32_t b : ctx.region_signatures.at(key[1])) {
+        for (uint32_t s : namespace_lists.at(key[1])) {
+            ctx.peer_identities[s].set(id);
+        }
+        for (uint32_t b : ctx.region_signatures.at(key[2])) {
             ctx.peer_identities[nsel + b].set(id);
         }
-        const auto& numbers = port_maps.at(key[2]);
+        const auto& numbers = port_maps.at(key[3]);
         ctx.identity_port_numbers[id].assign(numbers.begin(), numbers.end());
     }
 

@@ -91,6 +91,9 @@ struct table_stats {
     size_t bytes_rows = 0;
     size_t bytes_total = 0;
     double compile_ms = 0;
+    struct {
+        double peers = 0, regions = 0, identities = 0, sides = 0, emit = 0;
+    } stage_ms; // where compile time goes
 };
 
 // What explain, counters and logs need beside the hot arrays (never read by
