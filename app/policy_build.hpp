@@ -20,6 +20,7 @@ struct policy_build {
     std::vector<std::string> warnings;
     double load_ms = 0;
     double compile_ms = 0;
+    double cpu_ms = 0; // load + compile, CPU time of the control thread
 };
 
 policy_build build_policy(const daemon_options& opt, uint64_t generation);
