@@ -97,7 +97,8 @@ public:
     uint32_t in_state(ct_state s) const noexcept { return _per_state[static_cast<unsigned>(s)]; }
 
     ct_entry& entry(int32_t pos) noexcept { return _table->at(pos); }
-    const ct_key* key(int32_t pos) const noexcept { return _table->key_at(pos); }
+    // The key of the entry at `pos` (a copy); false when there is none.
+    bool key(int32_t pos, ct_key& out) const noexcept { return _table->key_at(pos, out); }
     uint32_t size() const noexcept { return _table->size(); }
     uint32_t capacity() const noexcept { return _table->capacity(); }
     uint32_t slots() const noexcept { return _table->slots(); }

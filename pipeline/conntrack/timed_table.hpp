@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -99,9 +100,16 @@ public:
         }
     }
 
-    const Key* key_at(int32_t pos) const noexcept {
+    // Copies the key stored at `pos` into `out`; false when there is none.
+    // Copied, never pointed to: rte_hash keeps a key 8 bytes into a 16-byte
+    // aligned slot, short of the alignment of a Key holding u128 members.
+    bool key_at(int32_t pos, Key& out) const noexcept {
         void* key = nullptr;
-        return rte_hash_get_key_with_position(_hash, pos, &key) == 0 ? static_cast<const Key*>(key) : nullptr;
+        if (rte_hash_get_key_with_position(_hash, pos, &key) != 0) {
+            return false;
+        }
+        std::memcpy(&out, key, sizeof(Key));
+        return true;
     }
 
     Entry& at(int32_t pos) noexcept { return _entries[pos]; }

@@ -49,6 +49,9 @@ std::string plan_pairs(const port_options& opt, std::vector<port_plan>& plans) {
     std::set<uint16_t> used;
     for (const auto& [a, b] : pairs) {
         for (uint16_t p : {a, b}) {
+            if (p >= max_ports) { // counters are arrays indexed by port id
+                return "port " + std::to_string(p) + ": podgate handles port ids below " + std::to_string(max_ports);
+            }
             if (!rte_eth_dev_is_valid_port(p)) {
                 return "port-pairs: port " + std::to_string(p) + " does not exist (" + std::to_string(count) +
                        " ports)";

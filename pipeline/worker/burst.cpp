@@ -103,15 +103,15 @@ classifier::verdict worker::revalidate(const classifier::tables& t, int32_t pos)
     if (e.generation == t.generation || _cfg.established == established_policy::keep) {
         return still_valid;
     }
-    const ct_key* k = _ct->key(pos);
-    if (k == nullptr) {
-        return still_valid;
+    ct_key k;
+    if (!_ct->key(pos, k)) {
+        return {false, classifier::verdict_reason::non_pod_denied}; // cannot happen for a live entry: never fail open
     }
     // Re-check as a new flow in its original direction.
-    const auto family = static_cast<ip_family>(k->family);
+    const auto family = static_cast<ip_family>(k.family);
     const bool lo_first = e.orig_lo_to_hi;
-    const classifier::flow f{{family, lo_first ? k->lo : k->hi}, {family, lo_first ? k->hi : k->lo}, k->proto,
-                             lo_first ? k->lo_port : k->hi_port, lo_first ? k->hi_port : k->lo_port};
+    const classifier::flow f{{family, lo_first ? k.lo : k.hi}, {family, lo_first ? k.hi : k.lo}, k.proto,
+                             lo_first ? k.lo_port : k.hi_port, lo_first ? k.hi_port : k.lo_port};
     _counters->ct_revalidated.add(1);
     const auto v = classifier::lookup(t, f);
     if (v.allow) {
@@ -189,7 +189,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             continue;
         }
         const int k = key_of[i];
-        if (k >= 0 && positions[k] >= 0) {
+        // An entry revoked by an earlier packet of this burst is gone: decide anew.
+        if (k >= 0 && positions[k] >= 0 && _ct->entry(positions[k]).in_use) {
             _counters->ct_hits.add(1);
             const auto v = revalidate(t, positions[k]);
             if (pp[i].is_first_fragment) {
@@ -223,7 +224,11 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         if (k >= 0) {
             bool followed = false;
             for (uint16_t c = 0; c < ncreated && !followed; ++c) {
-                if (std::memcmp(&keys[created_key[c]], &keys[k], sizeof(ct_key)) == 0) {
+                // Only while the position still holds this flow: a later create
+                // in the burst may have evicted it and taken the position.
+                ct_key live;
+                if (std::memcmp(&keys[created_key[c]], &keys[k], sizeof(ct_key)) == 0 &&
+                    _ct->key(created_pos[c], live) && std::memcmp(&live, &keys[k], sizeof(ct_key)) == 0) {
                     _ct->touch(created_pos[c], pp[i], lo_to_hi[k], now);
                     followed = true;
                 }
