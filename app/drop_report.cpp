@@ -92,7 +92,10 @@ void drop_reporter::write_captures(pipeline::drop_channel& ch) {
             rte_pktmbuf_free_bulk(pkts, n);
             continue;
         }
-        const ssize_t written = rte_pcapng_write_packets(_pcapng, pkts, static_cast<uint16_t>(n)); // frees them
+        const ssize_t written = rte_pcapng_write_packets(_pcapng, pkts, static_cast<uint16_t>(n));
+        // DPDK 22.11's rte_pcapng_write_packets only writev()s, whatever its
+        // header says: the copies are ours to free.
+        rte_pktmbuf_free_bulk(pkts, n);
         if (written > 0) {
             _capture_bytes += static_cast<uint64_t>(written);
             _captured += n;

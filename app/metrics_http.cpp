@@ -94,6 +94,10 @@ std::string render_metrics(const appliance& a) {
              stats["new_flows_allowed"].get<uint64_t>());
     m.sample("podgate_policy_lookups_total", "counter", "Policy lookups (packets of flows not in conntrack).", "",
              stats["policy_lookups"].get<uint64_t>());
+    m.sample("podgate_drop_log_skipped_total", "counter", "Drop records a worker could not hand over (ring full).", "",
+             stats["drop_log_skipped"].get<uint64_t>());
+    m.sample("podgate_drop_capture_skipped_total", "counter", "Dropped packets not captured (ring or pool full).", "",
+             stats["capture_skipped"].get<uint64_t>());
     m.sample("podgate_conntrack_entries", "gauge", "Open connection-tracking entries.", "",
              ct["occupancy"].get<uint64_t>());
     m.sample("podgate_conntrack_capacity", "gauge", "Connection-tracking capacity over all workers.", "",

@@ -59,6 +59,8 @@ nlohmann::json stats_json(const run_view& v) {
         j["malformed"][to_string(static_cast<pipeline::malformed_reason>(r))] = n;
     }
     j["non_ip_forwarded"] = total(lc, &lcore_counters::non_ip_forwarded);
+    j["drop_log_skipped"] = total(lc, &lcore_counters::drop_log_skipped);
+    j["capture_skipped"] = total(lc, &lcore_counters::capture_skipped);
     j["nd_passed"] = total(lc, &lcore_counters::nd_passed);
     j["policy_lookups"] = total(lc, &lcore_counters::policy_lookups);
     j["new_flows_allowed"] = total(lc, &lcore_counters::new_flows_allowed);
