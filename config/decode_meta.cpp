@@ -7,8 +7,6 @@ namespace podgate::config::detail {
 
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 std::optional<selector_op> parse_operator(std::string_view s) {
     if (s == "In") {
         return selector_op::in;

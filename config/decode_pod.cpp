@@ -11,8 +11,6 @@ namespace podgate::config::detail {
 
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 void decode_container_ports(walker& w, node_id list, const field_path& p, pod& out) {
     std::unordered_set<std::string_view> names; // unique per container, as the API checks
     w.for_each_item(list, p, [&](size_t i, node_id item) {

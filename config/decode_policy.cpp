@@ -9,8 +9,6 @@ namespace podgate::config::detail {
 
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 void unknown_field(walker& w, const field_path& p, std::string_view key, uint32_t line) {
     w.warning(p.child(key), line, "unknown field (ignored)");
 }

@@ -80,7 +80,6 @@ struct loader {
     void add_pod(walker& w, decoded_pod&& p);
 };
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 bool is_list_kind(std::string_view kind) { return kind.size() >= 4 && kind.substr(kind.size() - 4) == "List"; }
 
