@@ -294,6 +294,11 @@ void appliance::shutdown() {
         _drops.drain(_tables->current(), cluster());
         report(true);
     }
+    _metrics.stop();
+    {
+        std::unique_lock lock(_teardown); // no control-interface reader past this point
+        _closing.store(true);
+    }
     if (!_ports.ports.empty() || _ports.pool != nullptr) {
         pipeline::stop_ports(_ports); // flushes pcap output files
     }

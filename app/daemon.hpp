@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <vector>
 
 namespace podgate::app {
@@ -65,6 +66,10 @@ public:
     const pipeline::port_setup& ports() const { return _ports; }
     const daemon_options& options() const { return _opt; }
     double uptime_s() const;
+    // Held (shared) by control-interface readers of ports and counters;
+    // shutdown takes it exclusively before releasing them.
+    std::shared_lock<std::shared_mutex> reading() const { return std::shared_lock(_teardown); }
+    bool closing() const { return _closing.load(); }
     uint16_t metrics_port() const { return _metrics.port(); }
     const drop_reporter& drops() const { return _drops; }
 
@@ -82,6 +87,8 @@ private:
     metrics_server _metrics;
     drop_reporter _drops;
     mutable std::mutex _status_mutex;
+    mutable std::shared_mutex _teardown;
+    std::atomic<bool> _closing{false};
     std::condition_variable _status_changed;
     reload_status _status;
     std::shared_ptr<const config::cluster> _cluster;

@@ -139,13 +139,14 @@ std::string render_metrics(const appliance& a) {
     return m.out.str();
 }
 
-metrics_server::~metrics_server() {
+void metrics_server::stop() {
     _stop.store(true);
     if (_thread.joinable()) {
         _thread.join();
     }
     if (_fd >= 0) {
         close(_fd);
+        _fd = -1;
     }
 }
 

@@ -15,7 +15,9 @@ class appliance;
 
 class metrics_server {
 public:
-    ~metrics_server();
+    ~metrics_server() { stop(); }
+    // Stops serving and joins the thread (idempotent).
+    void stop();
     // Listens on "ADDR:PORT" (port 0 picks a free one). Returns an error.
     std::string start(const std::string& listen, const appliance& a);
     uint16_t port() const { return _port; }

@@ -58,6 +58,11 @@ void flatten(const nlohmann::json& j, const std::string& prefix, rte_tel_data* d
     ++count;
 }
 
+// Runs `make` unless the appliance is shutting down (ports and tables may
+// already be gone); the shared lock keeps shutdown waiting meanwhile.
+template <typename Make>
+int guarded(rte_tel_data* d, Make make);
+
 int reply(const nlohmann::json& j, rte_tel_data* d) {
     rte_tel_data_start_dict(d);
     size_t count = 0;
@@ -65,14 +70,27 @@ int reply(const nlohmann::json& j, rte_tel_data* d) {
     return 0;
 }
 
-int cmd_stats(const char*, const char*, rte_tel_data* d) { return reply(stats_document(*the_appliance), d); }
-int cmd_policy(const char*, const char*, rte_tel_data* d) { return reply(policy_document(*the_appliance), d); }
+template <typename Make>
+int guarded(rte_tel_data* d, Make make) {
+    const auto lock = the_appliance->reading();
+    if (the_appliance->closing()) {
+        return -1;
+    }
+    return reply(make(), d);
+}
+
+int cmd_stats(const char*, const char*, rte_tel_data* d) {
+    return guarded(d, [] { return stats_document(*the_appliance); });
+}
+int cmd_policy(const char*, const char*, rte_tel_data* d) {
+    return guarded(d, [] { return policy_document(*the_appliance); });
+}
 int cmd_conntrack(const char*, const char*, rte_tel_data* d) {
-    return reply(conntrack_document(*the_appliance), d);
+    return guarded(d, [] { return conntrack_document(*the_appliance); });
 }
 int cmd_reload(const char*, const char*, rte_tel_data* d) {
-    the_appliance->request_reload(std::chrono::seconds(10));
-    return reply(policy_document(*the_appliance), d);
+    the_appliance->request_reload(std::chrono::seconds(10)); // not under the lock: shutdown may wait for it
+    return guarded(d, [] { return policy_document(*the_appliance); });
 }
 
 int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
@@ -82,6 +100,10 @@ int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
         return reply({{"error", error}, {"usage", "/podgate/verdict,PROTO SRC_IP SRC_PORT DST_IP DST_PORT"}}, d);
     }
     std::lock_guard lock(verdict_mutex);
+    const auto reading = the_appliance->reading();
+    if (the_appliance->closing()) {
+        return -1;
+    }
     auto& slot = the_appliance->tables();
     const unsigned reader = the_appliance->reader_thread();
     slot.online(reader);
