@@ -1,0 +1,1 @@
+"""Helpers for pipeline_vs_testpmd.py: inputs, DPDK telemetry, processes."""
