@@ -60,7 +60,7 @@ def configs():
                         inp.Cluster(100000, n, 2000), 100000, 0.5, 100000, targets=("flat",)))
     c.append(Config("pods-1k", "100 policies, 1k pods, 100k flows, 50% allowed", inp.Cluster(1000, 100, 20),
                     100000, 0.5, 100000))
-    c.append(Config("pods-10k", "1,000 policies, 10k pods, 100k flows, 50% allowed", inp.Cluster(10000, 1000, 200),
+    c.append(Config("pods-10k", "1000 policies, 10k pods, 100k flows, 50% allowed", inp.Cluster(10000, 1000, 200),
                     100000, 0.5, 100000))
     c.append(Config("hits-1k", "10k policies, 100k pods, 1k flows all allowed: conntrack hits", BIG, 1000, 1.0,
                     32000))
@@ -173,10 +173,10 @@ def verdicts(rows):
 def print_table(rows, memory, args):
     print(f"\npodgate vs dpdk-testpmd io, one worker core, 64-byte IPv4; memory: {memory.mode}; "
           f"median of {args.runs} runs, {args.window:g} s window after {args.warmup:g} s warm-up")
-    print(f"{'config':12s} {'podgate Mpps':>12s} {'testpmd Mpps':>12s} {'ratio':>6s} {'fwd %':>6s} "
+    print(f"{'config':14s} {'podgate Mpps':>12s} {'testpmd Mpps':>12s} {'ratio':>6s} {'fwd %':>6s} "
           f"{'lookups/pkt':>11s} {'ct hits/pkt':>11s} {'load':>5s}  what")
     for r in rows:
-        print(f"{r['name']:12s} {r['podgate_mpps']:12.2f} {r['testpmd_mpps']:12.2f} {r['ratio']:6.2f} "
+        print(f"{r['name']:14s} {r['podgate_mpps']:12.2f} {r['testpmd_mpps']:12.2f} {r['ratio']:6.2f} "
               f"{100 * r.get('podgate_forwarded', 0):6.1f} {r.get('podgate_policy_lookups_per_packet', 0):11.3f} "
               f"{r.get('podgate_ct_hits_per_packet', 0):11.3f} {r['load_median']:5.1f}  {r['what']}")
     for text, value, ok in verdicts(rows):
