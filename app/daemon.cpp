@@ -135,7 +135,7 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     if (std::string err = _watch.start(_opt.manifests, std::chrono::milliseconds(200)); !err.empty()) {
         spdlog::warn("manifest changes will not be picked up automatically: {}", err);
     }
-    _tables->publish(std::move(_initial.tables));
+    go_live(std::move(_initial.tables));
     launch_slots.assign(nworkers, {});
     for (unsigned i = 0; i < nworkers; ++i) {
         launch_slots[i] = {_workers[i].get(), &_stop};
@@ -202,7 +202,7 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
         spdlog::warn("reload ({}): {}", trigger, w);
     }
     const classifier::table_stats stats = next.tables->stats;
-    _tables->publish(std::move(next.tables)); // returns after the grace period; the old set is freed
+    go_live(std::move(next.tables)); // returns after the grace period; the old set is freed
     // Live on every worker: each has run an iteration with the new pointer.
     const auto deadline = clock_type::now() + std::chrono::seconds(2);
     for (const auto& c : _counters) {
@@ -229,6 +229,14 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     _status_changed.notify_all();
 }
 
+void appliance::go_live(std::unique_ptr<const classifier::tables> next) {
+    if (std::string err = admission_totals::attach(*next, static_cast<unsigned>(_workers.size())); !err.empty()) {
+        spdlog::warn("{}", err);
+    }
+    const auto retired = _tables->publish(std::move(next));
+    _admissions.went_live(_tables->current(), retired.get());
+}
+
 void appliance::report(bool final) {
     const run_view v{&_counters, &_lcore_ids, &_ports, _tables ? _tables->current() : nullptr,
                      _opt.worker.conntrack.capacity, uptime_s()};
@@ -244,6 +252,7 @@ void appliance::report(bool final) {
         j["reloads"] = {{"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
         j["drop_log"] = {{"logged", _drops.logged()}, {"rate_limited", _drops.rate_limited()},
                          {"captured", _drops.captured()}};
+        j["policy_allowed_flows"] = admissions_json(_admissions.snapshot());
         std::ofstream out(_opt.stats_json);
         out << j.dump(2) << "\n";
         if (!out) {
@@ -303,6 +312,9 @@ void appliance::shutdown() {
         pipeline::stop_ports(_ports); // flushes pcap output files
     }
     _workers.clear();
+    if (_tables) {
+        _admissions.went_live(nullptr, _tables->current()); // nothing may point into the tables past here
+    }
     _tables.reset();
     _drops.stop(); // its rings and pools are DPDK memory
     if (_eal_up) {

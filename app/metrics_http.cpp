@@ -38,13 +38,18 @@ struct metric_writer {
     }
 };
 
+// A label pair, its value escaped as the text format asks: \\, \" and \n.
 std::string label(const char* key, const std::string& value) {
     std::string escaped;
     for (char c : value) {
         if (c == '\\' || c == '"') {
             escaped += '\\';
+            escaped += c;
+        } else if (c == '\n') {
+            escaped += "\\n";
+        } else {
+            escaped += c;
         }
-        escaped += c == '\n' ? ' ' : c;
     }
     return std::string(key) + "=\"" + escaped + "\"";
 }
@@ -92,6 +97,12 @@ std::string render_metrics(const appliance& a) {
              label("side", "egress"), stats["dropped"]["policy-egress"].get<uint64_t>());
     m.sample("podgate_policy_allowed_flows_total", "counter", "New flows policy allowed.", "",
              stats["new_flows_allowed"].get<uint64_t>());
+    for (const auto& e : a.admissions().snapshot()) {
+        m.sample("podgate_policy_allowed_flows_by_policy_total", "counter",
+                 "New flows allowed, credited on each isolated side to the first selecting policy (cluster order) "
+                 "whose rules allow them; kept across reloads.",
+                 label("policy", e.policy) + "," + label("side", to_string(e.side)), e.flows);
+    }
     m.sample("podgate_policy_lookups_total", "counter", "Policy lookups (packets of flows not in conntrack).", "",
              stats["policy_lookups"].get<uint64_t>());
     m.sample("podgate_drop_log_skipped_total", "counter", "Drop records a worker could not hand over (ring full).", "",

@@ -118,6 +118,14 @@ nlohmann::json stats_json(const run_view& v) {
     return j;
 }
 
+nlohmann::json admissions_json(const std::vector<admission_totals::entry>& totals) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& e : totals) {
+        j[e.policy][to_string(e.side)] = e.flows;
+    }
+    return j;
+}
+
 std::string stats_line(const run_view& v) {
     const totals t = sum(*v.lcores);
     char buf[256];

@@ -3,6 +3,7 @@
 // the ports' own statistics: a short periodic line, a full summary at exit,
 // and the same as JSON (--stats-json, the control interface).
 
+#include "app/admission_totals.hpp"
 #include "classifier/tables/tables.hpp"
 #include "pipeline/counters.hpp"
 #include "pipeline/ports/ports.hpp"
@@ -31,5 +32,8 @@ totals sum(const std::vector<pipeline::lcore_counters>& lcores);
 nlohmann::json stats_json(const run_view& v);
 std::string stats_line(const run_view& v);    // one line, periodic
 std::string stats_summary(const run_view& v); // several lines, at exit
+
+// Per-policy allow counts as {"ns/name": {"ingress": n, "egress": n}}.
+nlohmann::json admissions_json(const std::vector<admission_totals::entry>& totals);
 
 } // namespace podgate::app

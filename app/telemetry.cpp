@@ -1,6 +1,7 @@
 #include "app/telemetry.hpp"
 
 #include "app/control_json.hpp"
+#include "app/stats.hpp"
 #include "classifier/lookup/lookup.hpp"
 #include "classifier/text/flow_text.hpp"
 
@@ -58,29 +59,40 @@ void flatten(const nlohmann::json& j, const std::string& prefix, rte_tel_data* d
     ++count;
 }
 
-// Runs `make` unless the appliance is shutting down (ports and tables may
-// already be gone); the shared lock keeps shutdown waiting meanwhile.
-template <typename Make>
-int guarded(rte_tel_data* d, Make make);
-
-int reply(const nlohmann::json& j, rte_tel_data* d) {
+// One dict of every part in turn: when DPDK's entry limit cuts the reply,
+// it cuts the last parts.
+template <typename... Parts>
+int reply(rte_tel_data* d, const Parts&... parts) {
     rte_tel_data_start_dict(d);
     size_t count = 0;
-    flatten(j, "", d, count);
+    (flatten(parts, "", d, count), ...);
     return 0;
 }
 
-template <typename Make>
-int guarded(rte_tel_data* d, Make make) {
+int reply(const nlohmann::json& j, rte_tel_data* d) {
+    return reply(d, j);
+}
+
+// Runs every `make` unless the appliance is shutting down (ports and tables
+// may already be gone); the shared lock keeps shutdown waiting meanwhile.
+template <typename... Make>
+int guarded(rte_tel_data* d, Make... make) {
     const auto lock = the_appliance->reading();
     if (the_appliance->closing()) {
         return -1;
     }
-    return reply(make(), d);
+    return reply(d, make()...);
 }
 
+// The per-policy allow counts come after the totals: with many policies they
+// are what the entry limit cuts (/metrics carries them all).
 int cmd_stats(const char*, const char*, rte_tel_data* d) {
-    return guarded(d, [] { return stats_document(*the_appliance); });
+    return guarded(
+        d, [] { return stats_document(*the_appliance); },
+        [] {
+            return nlohmann::json{
+                {"policy_allowed_flows", admissions_json(the_appliance->admissions().snapshot())}};
+        });
 }
 int cmd_policy(const char*, const char*, rte_tel_data* d) {
     return guarded(d, [] { return policy_document(*the_appliance); });

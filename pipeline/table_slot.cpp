@@ -21,13 +21,13 @@ table_slot::~table_slot() {
     rte_free(_qsv);
 }
 
-void table_slot::publish(std::unique_ptr<const classifier::tables> next) noexcept {
-    const classifier::tables* old = _current.exchange(next.release(), std::memory_order_acq_rel);
+std::unique_ptr<const classifier::tables> table_slot::publish(std::unique_ptr<const classifier::tables> next) noexcept {
+    std::unique_ptr<const classifier::tables> old(_current.exchange(next.release(), std::memory_order_acq_rel));
     if (old != nullptr) {
         // Blocks the control thread only; returns at once when no worker is online.
         rte_rcu_qsbr_synchronize(_qsv, RTE_QSBR_THRID_INVALID);
-        delete old;
     }
+    return old;
 }
 
 } // namespace podgate::pipeline

@@ -3,7 +3,8 @@
 // with RCU (rte_rcu_qsbr). Workers load it once per poll-loop iteration and
 // report a quiescent state at the end of each iteration; the control thread
 // swaps in a new set with a release store, waits for every online worker to
-// pass a quiescent state, then frees the old set. Workers never lock or wait.
+// pass a quiescent state, then frees the old set (after reading its counts).
+// Workers never lock or wait.
 
 #include "classifier/tables/tables.hpp"
 
@@ -31,9 +32,11 @@ public:
 
     // ---- control thread only ----
     bool register_thread(unsigned thread) noexcept { return rte_rcu_qsbr_thread_register(_qsv, thread) == 0; }
-    // Publishes `next`; returns once no worker can still be reading the
-    // previous set, which is then freed.
-    void publish(std::unique_ptr<const classifier::tables> next) noexcept;
+    // Publishes `next`; returns once no worker can still be reading (or
+    // counting in) the previous set, and hands that set back (null on the
+    // first publish) so the caller can read its admission counts before it
+    // is freed. Dropping the result frees it at once.
+    std::unique_ptr<const classifier::tables> publish(std::unique_ptr<const classifier::tables> next) noexcept;
 
 private:
     table_slot() = default;

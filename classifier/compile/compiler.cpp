@@ -31,6 +31,8 @@ compile_result compile(const config::cluster& c, const compile_options& opt) {
         stage_done(st.stage_ms.identities);
         compile_detail::build_sides(ctx);
         stage_done(st.stage_ms.sides);
+        compile_detail::build_attribution(ctx);
+        stage_done(st.stage_ms.attribution);
         if (std::string err = compile_detail::emit_tables(ctx, *out); !err.empty()) {
             return {nullptr, std::move(err)};
         }
@@ -42,6 +44,12 @@ compile_result compile(const config::cluster& c, const compile_options& opt) {
 
         for (const auto& p : c.policies) {
             out->names.policies.push_back(p.qualified_name());
+        }
+        out->names.policy_sides.assign(c.policies.size(), 0);
+        for (group_id g = 1; g < ctx.group_policies.size(); ++g) {
+            for (uint32_t p : ctx.group_policies[g]) {
+                out->names.policy_sides[p] |= g <= ctx.ingress_groups ? 1 : 2;
+            }
         }
         out->names.group_policies = std::move(ctx.group_policies);
 
@@ -56,6 +64,8 @@ compile_result compile(const config::cluster& c, const compile_options& opt) {
         s.rows = ctx.rows.size();
         s.trie_nodes_v4 = ctx.trie_nodes[0];
         s.trie_nodes_v6 = ctx.trie_nodes[1];
+        s.attribution_pairs = static_cast<uint32_t>(ctx.attribution.size());
+        s.attribution_tables = ctx.attribution_tables;
     } catch (const std::bad_alloc&) {
         return {nullptr, "out of memory while compiling policy tables"};
     } catch (const std::exception& e) {

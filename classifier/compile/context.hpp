@@ -3,7 +3,8 @@
 //   peers.cpp      selectors -> which pods each peer and each policy selects
 //   ip_regions.cpp ipBlock cidr/except prefixes -> region signatures (laminar LPM)
 //   identities.cpp (selector peers, region, named-port numbers) -> identity ids
-//   sides.cpp      endpoint groups, port segments, interned rows
+//   sides.cpp      endpoint groups, port segments, interned rows; then the
+//                  per-policy side tables behind attribution
 //   trie.cpp       region prefixes -> multi-bit trie
 //   emit.cpp       everything -> one flat immutable block
 // Ordinary containers throughout; only emit.cpp produces the data-plane layout.
@@ -93,12 +94,21 @@ struct context {
     // sides.cpp
     std::vector<group_id> pod_group[2];           // per pod, per direction (0 = not isolated)
     std::vector<std::vector<uint32_t>> group_policies; // group -> policies (group 0 unused)
+    std::vector<uint32_t> group_pod;                   // group -> a pod of it (group 0 unused)
     std::vector<side_entry> sides;                // [group * proto_slots + slot]
     std::vector<uint16_t> seg_start;
     std::vector<row_id> seg_row;
     vector_interner<uint64_t> rows;                // row 0 = empty
-    uint32_t ingress_groups = 0;
+    uint32_t ingress_groups = 0; // groups 1..ingress_groups; the egress groups follow
     uint32_t egress_groups = 0;
+
+    // sides.cpp, build_attribution (appends to sides, seg_*, rows above)
+    std::vector<uint32_t> attribution_first; // group -> first pair; one more entry than groups
+    std::vector<policy_rows> attribution;
+    uint32_t attribution_tables = 0;
+    size_t group_sides = 0;    // sides, segments and rows before attribution added its own
+    size_t group_segments = 0;
+    uint32_t group_rows = 0;
 
     // trie.cpp
     std::vector<uint32_t> trie[2];
@@ -109,6 +119,7 @@ void collect_peers(context& ctx);
 void build_ip_regions(context& ctx);
 void assign_identities(context& ctx);
 void build_sides(context& ctx);
+void build_attribution(context& ctx);
 void build_tries(context& ctx);
 // Returns an error string (empty on success) and fills `out`.
 std::string emit_tables(context& ctx, tables& out);

@@ -71,6 +71,8 @@ std::string emit_tables(context& ctx, tables& out) {
     const size_t at_row = l.take(ctx.seg_row.size() * sizeof(row_id));
     const size_t row_bytes = size_t{ctx.rows.size()} * ctx.row_words * sizeof(uint64_t);
     const size_t at_rows = l.take(row_bytes);
+    const size_t at_attr_first = l.take(ctx.attribution_first.size() * sizeof(uint32_t));
+    const size_t at_attr = l.take(ctx.attribution.size() * sizeof(policy_rows));
 
     if (l.offset > ctx.options.memory_budget) {
         return "compiled tables need " + std::to_string(l.offset) + " bytes, over the memory budget of " +
@@ -112,6 +114,8 @@ std::string emit_tables(context& ctx, tables& out) {
     for (uint32_t r = 0; r < ctx.rows.size(); ++r) {
         std::memcpy(rows + size_t{r} * ctx.row_words, ctx.rows.at(r).data(), ctx.row_words * sizeof(uint64_t));
     }
+    std::memcpy(base + at_attr_first, ctx.attribution_first.data(), ctx.attribution_first.size() * sizeof(uint32_t));
+    std::memcpy(base + at_attr, ctx.attribution.data(), ctx.attribution.size() * sizeof(policy_rows));
 
     out.pods_v4 = pods4;
     out.pods_v4_mask = cap4 - 1;
@@ -124,6 +128,8 @@ std::string emit_tables(context& ctx, tables& out) {
     out.seg_row = reinterpret_cast<const row_id*>(base + at_row);
     out.rows = rows;
     out.row_words = ctx.row_words;
+    out.attribution_first = reinterpret_cast<const uint32_t*>(base + at_attr_first);
+    out.attribution = reinterpret_cast<const policy_rows*>(base + at_attr);
 
     table_stats& s = out.stats;
     s.pod_addresses = static_cast<uint32_t>(ctx.addresses.size());
@@ -132,6 +138,9 @@ std::string emit_tables(context& ctx, tables& out) {
     s.bytes_side = at_rows - at_sides;
     s.bytes_rows = align64(row_bytes);
     s.bytes_total = l.offset;
+    s.bytes_attribution = (l.offset - at_attr_first) + (ctx.sides.size() - ctx.group_sides) * sizeof(side_entry) +
+                          (ctx.seg_start.size() - ctx.group_segments) * (sizeof(uint16_t) + sizeof(row_id)) +
+                          size_t{ctx.rows.size() - ctx.group_rows} * ctx.row_words * sizeof(uint64_t);
     return {};
 }
 

@@ -6,6 +6,13 @@
 // set of peer identities allowed there, interned so equal rows are stored once.
 // Egress named ports resolve against the peer: a named-port entry allows
 // identity i only at the number i's pod gives that name.
+//
+// Attribution then builds the same kind of side table for each (group,
+// selecting policy) from that policy's rules alone, resolved at a pod of the
+// group. Its rows depend only on the policy and, for ingress, on the numbers
+// the group gives the port names that policy uses; so one table serves every
+// group with the same (policy, numbers), and a one-policy group's own table
+// is its policy's.
 
 #include "classifier/compile/context.hpp"
 
@@ -172,11 +179,21 @@ std::vector<port_name> ingress_names(const context& ctx, const std::vector<uint3
     return names;
 }
 
+// The numbers `pod` gives to port names (0: it has no such port).
+std::vector<uint32_t> numbers_at(const config::pod& pod, const std::vector<port_name>& names) {
+    std::vector<uint32_t> numbers;
+    for (const auto& n : names) {
+        numbers.push_back(pod.resolve_port(n.name, n.proto).value_or(0));
+    }
+    return numbers;
+}
+
 } // namespace
 
 void build_sides(context& ctx) {
     ctx.rows.intern(std::vector<uint64_t>(ctx.row_words, 0)); // row 0: allows nothing
     ctx.group_policies.assign(1, {});                        // group 0: not isolated
+    ctx.group_pod.assign(1, 0);
     ctx.sides.assign(proto_slots, side_entry{0, 0});
     ctx.seg_start.push_back(0); // group 0's entries point here; never read
     ctx.seg_row.push_back(0);
@@ -204,14 +221,14 @@ void build_sides(context& ctx) {
                                                                   : std::vector<port_name>{});
             }
             std::vector<uint32_t> key{list};
-            for (const auto& n : names_of_list[list]) {
-                key.push_back(ctx.pods[pod]->resolve_port(n.name, n.proto).value_or(0));
-            }
+            const auto numbers = numbers_at(*ctx.pods[pod], names_of_list[list]);
+            key.insert(key.end(), numbers.begin(), numbers.end());
             const uint32_t k = group_keys.intern(key);
             if (k == group_of_key.size()) {
                 const auto g = static_cast<group_id>(ctx.group_policies.size());
                 group_of_key.push_back(g);
                 ctx.group_policies.push_back(policies);
+                ctx.group_pod.push_back(pod);
                 for (unsigned slot = 0; slot < proto_slots; ++slot) {
                     ctx.sides.push_back(builder.segment(builder.contributions(policies, *ctx.pods[pod], slot)));
                 }
@@ -220,6 +237,56 @@ void build_sides(context& ctx) {
         }
         (dir == direction::ingress ? ctx.ingress_groups : ctx.egress_groups) = group_keys.size();
     }
+}
+
+void build_attribution(context& ctx) {
+    ctx.group_sides = ctx.sides.size();
+    ctx.group_segments = ctx.seg_start.size();
+    ctx.group_rows = ctx.rows.size();
+    const auto groups = static_cast<uint32_t>(ctx.group_policies.size());
+    const auto dir_of = [&](group_id g) { return g <= ctx.ingress_groups ? 0 : 1; };
+
+    // A table's key: (direction, policy, numbers for the policy's ingress port names).
+    std::vector<std::vector<port_name>> names(ctx.cluster.policies.size());
+    for (uint32_t p = 0; p < names.size(); ++p) {
+        names[p] = ingress_names(ctx, {p});
+    }
+    const auto key_of = [&](group_id g, uint32_t policy) {
+        std::vector<uint32_t> key{static_cast<uint32_t>(dir_of(g)), policy};
+        if (dir_of(g) == 0) {
+            const auto numbers = numbers_at(*ctx.pods[ctx.group_pod[g]], names[policy]);
+            key.insert(key.end(), numbers.begin(), numbers.end());
+        }
+        return key;
+    };
+    vector_interner<uint32_t> keys;
+    std::vector<group_id> table_of_key;
+    for (group_id g = 1; g < groups; ++g) {
+        const auto& policies = ctx.group_policies[g];
+        if (policies.size() == 1 && keys.intern(key_of(g, policies[0])) == table_of_key.size()) {
+            table_of_key.push_back(g); // the group's own table is its one policy's
+        }
+    }
+
+    group_builder builders[2] = {{ctx, direction::ingress}, {ctx, direction::egress}};
+    ctx.attribution_first.assign(groups + 1, 0);
+    for (group_id g = 1; g < groups; ++g) {
+        ctx.attribution_first[g] = static_cast<uint32_t>(ctx.attribution.size());
+        // group_policies lists policies in cluster order: the order of attribution.
+        for (uint32_t p : ctx.group_policies[g]) {
+            const uint32_t k = keys.intern(key_of(g, p));
+            if (k == table_of_key.size()) {
+                table_of_key.push_back(static_cast<group_id>(ctx.sides.size() / proto_slots));
+                group_builder& b = builders[dir_of(g)];
+                for (unsigned slot = 0; slot < proto_slots; ++slot) {
+                    ctx.sides.push_back(b.segment(b.contributions({p}, *ctx.pods[ctx.group_pod[g]], slot)));
+                }
+                ++ctx.attribution_tables;
+            }
+            ctx.attribution.push_back({p, table_of_key[k]});
+        }
+    }
+    ctx.attribution_first[groups] = static_cast<uint32_t>(ctx.attribution.size());
 }
 
 } // namespace podgate::classifier::compile_detail

@@ -7,6 +7,7 @@
 //   - a flow passes when the source's egress side and the destination's
 //     ingress side both allow it (egress is reported first).
 // evaluate() and explain() run the same code; explain() only records why.
+// admitting_policies() asks the same rules one policy at a time.
 
 #include "classifier/reference/evaluator.hpp"
 
@@ -77,6 +78,14 @@ struct side {
     const config::pod* peer_pod;    // the other end when it is an endpoint pod
     const config::pod* destination; // the flow's destination pod (named ports), may be null
 };
+
+// Named ports always resolve on the flow's destination.
+side egress_side(const config::pod* src, const config::pod* dst, const flow& f) {
+    return {direction::egress, src, f.dst, dst, dst};
+}
+side ingress_side(const config::pod* src, const config::pod* dst, const flow& f) {
+    return {direction::ingress, dst, f.src, src, dst};
+}
 
 bool peer_matches(const config::cluster& c, const config::network_policy& pol,
                   const config::peer& p, const side& s) {
@@ -184,13 +193,35 @@ bool rule_allows(const config::cluster& c, const config::network_policy& pol, si
     return ok;
 }
 
+// A policy isolates the subject on this side: same namespace, the side in
+// its policyTypes, its podSelector matches.
+bool selects(const config::network_policy& pol, const side& s) {
+    return pol.ns == s.subject->ns && pol.affects(s.dir) && pol.pod_selector.matches(s.subject->labels);
+}
+
+// The first selecting policy (cluster order) with a rule allowing the flow.
+uint32_t first_admitting(const config::cluster& c, const side& s, const flow& f) {
+    trace off(nullptr);
+    for (size_t p = 0; p < c.policies.size(); ++p) {
+        const config::network_policy& pol = c.policies[p];
+        if (!selects(pol, s)) {
+            continue;
+        }
+        for (size_t i = 0; i < pol.rules(s.dir).size(); ++i) {
+            if (rule_allows(c, pol, i, s, f, off)) {
+                return static_cast<uint32_t>(p);
+            }
+        }
+    }
+    return UINT32_MAX;
+}
+
 // True when the side allows the flow: the subject is not isolated on it, or a
 // rule of a selecting policy does.
 bool side_allows(const config::cluster& c, const side& s, const flow& f, trace& t) {
     std::vector<const config::network_policy*> selecting;
     for (const auto& pol : c.policies) {
-        if (pol.ns == s.subject->ns && pol.affects(s.dir) &&
-            pol.pod_selector.matches(s.subject->labels)) {
+        if (selects(pol, s)) {
             selecting.push_back(&pol);
         }
     }
@@ -269,13 +300,13 @@ verdict decide(const evaluator& e, const config::cluster& c, const options& opt,
     } else {
         bool egress_ok = true;
         if (src != nullptr) {
-            egress_ok = side_allows(c, side{direction::egress, src, f.dst, dst, dst}, f, t);
+            egress_ok = side_allows(c, egress_side(src, dst, f), f, t);
         } else {
             t.line(0, "egress: the source is not a pod, no egress policy applies");
         }
         bool ingress_ok = true;
         if (dst != nullptr && (egress_ok || t.on())) {
-            ingress_ok = side_allows(c, side{direction::ingress, dst, f.src, src, dst}, f, t);
+            ingress_ok = side_allows(c, ingress_side(src, dst, f), f, t);
         } else if (dst == nullptr) {
             t.line(0, "ingress: the destination is not a pod, no ingress policy applies");
         }
@@ -318,6 +349,19 @@ std::string evaluator::explain(const flow& f) const {
         out.pop_back();
     }
     return out;
+}
+
+evaluator::admission evaluator::admitting_policies(const flow& f) const {
+    const config::pod* src = pod_at(f.src);
+    const config::pod* dst = pod_at(f.dst);
+    admission a;
+    if (src != nullptr) {
+        a.egress = first_admitting(_cluster, egress_side(src, dst, f), f);
+    }
+    if (dst != nullptr) {
+        a.ingress = first_admitting(_cluster, ingress_side(src, dst, f), f);
+    }
+    return a;
 }
 
 const config::pod* evaluator::pod_at(const ip_address& a) const {

@@ -7,6 +7,7 @@
 #include "classifier/tables/flow.hpp"
 #include "config/cluster.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,16 @@ public:
     explicit evaluator(const config::cluster& c, options opt = {});
 
     verdict evaluate(const flow& f) const;
+
+    // Which policy admits the flow on each side: the first policy (index
+    // into cluster::policies, in their order) that selects the side's pod
+    // and whose own rules allow the flow there; UINT32_MAX when the side is
+    // not isolated or no selecting policy allows it.
+    struct admission {
+        uint32_t egress = UINT32_MAX;
+        uint32_t ingress = UINT32_MAX;
+    };
+    admission admitting_policies(const flow& f) const;
 
     // A human-readable account of the decision: which pods the addresses are,
     // which policies select them on each side, which rules matched or failed

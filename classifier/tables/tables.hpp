@@ -13,7 +13,17 @@
 //   3. ingress side (dst group != 0): row = side(dst.ingress, proto, dport);
 //        deny unless bit[src.identity] is set in row
 // No step depends on how many policies or pods exist.
+//
+// Attribution (which policy admitted an allowed new flow; cold, see
+// classifier/lookup/attribution.hpp): per group, the selecting policies in
+// cluster order, each with a side table of its own rules alone:
+//   attribution[attribution_first[g] .. attribution_first[g + 1]) =
+//     {policy, rows}, where `rows` is a group id whose side entries hold only
+//     that policy's rows (for a one-policy group, the group itself)
+// Their side entries, segments and rows sit after the hot ones in the same
+// arrays, so the lookup's working set does not change.
 
+#include "classifier/tables/admission_counts.hpp"
 #include "classifier/tables/flow.hpp"
 
 #include <cstddef>
@@ -73,6 +83,13 @@ constexpr unsigned proto_slot(uint8_t proto) noexcept {
     return proto == 6 ? 0 : proto == 17 ? 1 : proto == 132 ? 2 : 3;
 }
 
+// One selecting policy of a group, for attribution: `rows` indexes `sides`
+// like a group id, and its entries answer for `policy`'s rules alone.
+struct policy_rows {
+    uint32_t policy; // index into table_names::policies
+    group_id rows;
+};
+
 struct table_stats {
     uint32_t pods = 0;           // endpoint pods
     uint32_t pod_addresses = 0;  // IPv4 + IPv6 entries
@@ -85,14 +102,20 @@ struct table_stats {
     uint32_t rows = 0;           // distinct (interned) rows
     uint32_t trie_nodes_v4 = 0;  // 256-entry nodes below the root
     uint32_t trie_nodes_v6 = 0;
+    uint32_t attribution_pairs = 0;  // (group, selecting policy) pairs
+    uint32_t attribution_tables = 0; // per-policy side tables built for them (others reuse a group's)
     size_t bytes_pod_tables = 0;
     size_t bytes_tries = 0;
     size_t bytes_side = 0;
     size_t bytes_rows = 0;
     size_t bytes_total = 0;
+    // Of bytes_total, what exists only for attribution: the pair arrays and
+    // the per-policy side entries, segments and rows no group uses (these are
+    // also inside bytes_side and bytes_rows).
+    size_t bytes_attribution = 0;
     double compile_ms = 0;
     struct {
-        double peers = 0, regions = 0, identities = 0, sides = 0, emit = 0;
+        double peers = 0, regions = 0, identities = 0, sides = 0, attribution = 0, emit = 0;
     } stage_ms; // where compile time goes
 };
 
@@ -101,6 +124,9 @@ struct table_stats {
 struct table_names {
     std::vector<std::string> policies;                 // "ns/name", in cluster order
     std::vector<std::vector<uint32_t>> group_policies; // group -> selecting policy indices
+    // Per policy: bit 0 set when it isolates some pod for ingress, bit 1 for
+    // egress (the sides on which it can be credited with admitted flows).
+    std::vector<uint8_t> policy_sides;
 };
 
 class tables {
@@ -120,9 +146,20 @@ public:
     verdict non_pod_verdict{};
     uint64_t generation = 0;
 
+    // ---- cold arrays in the same block (classifier/lookup/attribution.hpp) ----
+    const uint32_t* attribution_first = nullptr; // [group count + 1]
+    const policy_rows* attribution = nullptr;
+
     // ---- cold data ----
     table_stats stats;
     table_names names;
+
+    // ---- the one part written after publication ----
+    // Allowed new flows per admitting policy, one slice per worker. Attached
+    // by whoever publishes the set, before it goes live (null: nothing is
+    // counted); workers write through a const tables, only to their slice.
+    // Freed with the set, after the control thread has folded it in.
+    mutable std::unique_ptr<admission_counts> admissions;
 
     tables() = default;
     tables(const tables&) = delete;

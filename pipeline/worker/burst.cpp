@@ -251,6 +251,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             continue;
         }
         _counters->new_flows_allowed.add(1);
+        count_admission(t, flows[j]);
         if (k >= 0 && !opens_flow(pp[i], _cfg.pickup)) {
             _counters->ct_stateless.add(1); // allowed on its own, but opens no reverse path
         } else if (k >= 0) {

@@ -85,6 +85,9 @@ private:
     void publish_occupancy() noexcept;
     // The verdict for an entry after a table change (allow: still valid).
     classifier::verdict revalidate(const classifier::tables& t, int32_t pos) noexcept;
+    // Credits an allowed new flow to the policies that admitted it, in this
+    // worker's slice of t.admissions (admission.cpp; cold, off the verdict).
+    void count_admission(const classifier::tables& t, const classifier::flow& f) noexcept;
 
     unsigned _thread = 0;
     worker_config _cfg;

@@ -171,6 +171,11 @@ class Daemon:
             raise DaemonError(f"podgate ({self.name}) wrote no usable --stats-json ({e}):\n{self.tail()}") from None
 
 
+def _unescape(value: str) -> str:
+    """A label value as the text format escapes it: \\\\, \\" and \\n."""
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), value)
+
+
 def parse_metrics(text: str) -> dict:
     """Prometheus text -> {(name, frozenset(labels.items())): value}; checks
     that every sample's family has # HELP and # TYPE lines before it."""
@@ -188,7 +193,7 @@ def parse_metrics(text: str) -> dict:
         name, labels, value = m.group(1), m.group(2) or "", m.group(3)
         if name not in typed:
             raise ValueError(f"sample {name} before its # TYPE line")
-        parsed = {k: v.replace('\\"', '"').replace("\\\\", "\\") for k, v in label_rx.findall(labels)}
+        parsed = {k: _unescape(v) for k, v in label_rx.findall(labels)}
         samples[(name, frozenset(parsed.items()))] = float(value)
     return samples
 
