@@ -28,26 +28,6 @@ const char* to_string(ct_state s) noexcept {
     return "?";
 }
 
-ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
-    ct_key k{};
-    uint16_t sport = 0;
-    uint16_t dport = 0;
-    if (p.has_ports) {
-        sport = p.sport;
-        dport = p.dport;
-    } else if (p.has_echo_id) {
-        sport = dport = p.icmp_echo_id; // request and reply share the identifier
-    }
-    lo_to_hi = p.src < p.dst || (p.src == p.dst && sport <= dport);
-    k.lo = lo_to_hi ? p.src : p.dst;
-    k.hi = lo_to_hi ? p.dst : p.src;
-    k.lo_port = lo_to_hi ? sport : dport;
-    k.hi_port = lo_to_hi ? dport : sport;
-    k.proto = p.l4_proto;
-    k.family = static_cast<uint8_t>(p.family);
-    return k;
-}
-
 std::unique_ptr<conntrack> conntrack::create(const ct_config& cfg, int socket, std::string& error) {
     auto ct = std::unique_ptr<conntrack>(new conntrack());
     ct->_table = timed_table<ct_key, ct_entry>::create("podgate_ct", cfg.capacity, socket, error);
@@ -62,8 +42,8 @@ std::unique_ptr<conntrack> conntrack::create(const ct_config& cfg, int socket, s
     return ct;
 }
 
-uint64_t conntrack::timeout_for(const ct_entry& e, uint8_t proto) const noexcept {
-    switch (e.state) {
+uint64_t conntrack::timeout_for(ct_state s, uint8_t proto) const noexcept {
+    switch (s) {
     case ct_state::tcp_syn_sent: return _timeouts.tcp_syn_sent;
     case ct_state::tcp_established: return _timeouts.tcp_established;
     case ct_state::tcp_closing: return _timeouts.tcp_closing;
@@ -84,7 +64,7 @@ void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noex
     const bool reply = lo_to_hi != e.orig_lo_to_hi;
     if (p.l4_proto != ip_proto::tcp) {
         if (reply && e.state == ct_state::one_way) {
-            set_state(e, ct_state::two_way);
+            set_state(e, ct_state::two_way, p.l4_proto);
         }
         return;
     }
@@ -93,27 +73,20 @@ void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noex
     }
     const uint8_t f = p.tcp_flags;
     if (f & tcp_rst) {
-        set_state(e, ct_state::tcp_closed);
+        set_state(e, ct_state::tcp_closed, p.l4_proto);
         return;
     }
     if (f & tcp_fin) {
         e.fin_seen |= lo_to_hi ? 1 : 2;
-        set_state(e, e.fin_seen == 3 ? ct_state::tcp_closed : ct_state::tcp_closing);
+        set_state(e, e.fin_seen == 3 ? ct_state::tcp_closed : ct_state::tcp_closing, p.l4_proto);
         return;
     }
     if (e.state == ct_state::tcp_syn_sent && reply) {
-        set_state(e, ct_state::tcp_established);
+        set_state(e, ct_state::tcp_established, p.l4_proto);
     } else if (e.state == ct_state::tcp_closed && (f & tcp_syn) && !(f & tcp_ack) && !reply) {
-        set_state(e, ct_state::tcp_syn_sent); // port reuse after close
+        set_state(e, ct_state::tcp_syn_sent, p.l4_proto); // port reuse after close
         e.fin_seen = 0;
     }
-}
-
-void conntrack::touch(int32_t pos, const parsed_packet& p, bool lo_to_hi, uint64_t now) noexcept {
-    ct_entry& e = _table->at(pos);
-    advance(e, p, lo_to_hi);
-    e.last_seen_tsc = now;
-    e.expires_tsc = now + timeout_for(e, p.l4_proto);
 }
 
 int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation, uint64_t now,
@@ -143,9 +116,10 @@ int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi
     e.state = p.l4_proto == ip_proto::tcp ? (syn_only ? ct_state::tcp_syn_sent : ct_state::tcp_established)
                                            : ct_state::one_way;
     ++_per_state[static_cast<unsigned>(e.state)];
+    e.timeout_tsc = timeout_for(e.state, p.l4_proto);
     advance(e, p, lo_to_hi); // a first packet may carry FIN or RST
     e.last_seen_tsc = now;
-    e.expires_tsc = now + timeout_for(e, p.l4_proto);
+    e.expires_tsc = now + e.timeout_tsc;
     return pos;
 }
 

@@ -11,6 +11,7 @@
 #include "pipeline/parse/parsed_packet.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,7 @@ struct ct_entry {
     uint64_t expires_tsc;
     uint64_t last_seen_tsc;
     uint64_t generation;  // table generation that admitted (or last revalidated) the flow
+    uint64_t timeout_tsc; // idle timeout of the current state and protocol
     bool in_use;
     ct_state state;
     bool orig_lo_to_hi;   // direction of the packet that created the entry
@@ -70,7 +72,27 @@ struct ct_config {
 
 // Builds the normalised key; `lo_to_hi` tells the packet's direction.
 // Only for parse_status::ok packets with ports, an echo id, or neither.
-ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept;
+// Inline: it runs for every tracked packet.
+inline ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
+    uint16_t sport = 0;
+    uint16_t dport = 0;
+    if (p.has_ports) {
+        sport = p.sport;
+        dport = p.dport;
+    } else if (p.has_echo_id) {
+        sport = dport = p.icmp_echo_id; // request and reply share the identifier
+    }
+    lo_to_hi = p.src < p.dst || (p.src == p.dst && sport <= dport);
+    ct_key k;
+    k.lo = lo_to_hi ? p.src : p.dst;
+    k.hi = lo_to_hi ? p.dst : p.src;
+    k.lo_port = lo_to_hi ? sport : dport;
+    k.hi_port = lo_to_hi ? dport : sport;
+    k.proto = p.l4_proto;
+    k.family = static_cast<uint8_t>(p.family);
+    std::memset(k.pad, 0, sizeof k.pad); // hashed and compared as 48 bytes
+    return k;
+}
 
 class conntrack {
 public:
@@ -80,7 +102,23 @@ public:
         _table->lookup_bulk(keys, n, positions);
     }
     // A packet of a tracked flow: advance the TCP state, refresh the timeout.
-    void touch(int32_t pos, const parsed_packet& p, bool lo_to_hi, uint64_t now) noexcept;
+    // Inline: a packet that changes no state (most of them) only stamps two
+    // times.
+    void touch(int32_t pos, const parsed_packet& p, bool lo_to_hi, uint64_t now) noexcept {
+        ct_entry& e = _table->at(pos);
+        const bool reply = lo_to_hi != e.orig_lo_to_hi;
+        // Exactly the cases where advance() changes something.
+        const bool changes = p.l4_proto == ip_proto::tcp
+                                 ? (p.tcp_flags & 0x05) != 0 /* FIN, RST */ ||
+                                       (reply && e.state == ct_state::tcp_syn_sent) ||
+                                       e.state == ct_state::tcp_closed
+                                 : reply && e.state == ct_state::one_way;
+        if (changes) [[unlikely]] {
+            advance(e, p, lo_to_hi);
+        }
+        e.last_seen_tsc = now;
+        e.expires_tsc = now + e.timeout_tsc;
+    }
     // A new allowed flow. Returns the position, or -1 when the table is full
     // and nothing could be evicted. `evicted` is set when an entry made room.
     int32_t create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation, uint64_t now,
@@ -107,12 +145,13 @@ private:
     struct tsc_timeouts {
         uint64_t tcp_syn_sent, tcp_established, tcp_closing, tcp_closed, udp, icmp, sctp, other;
     };
-    uint64_t timeout_for(const ct_entry& e, uint8_t proto) const noexcept;
+    uint64_t timeout_for(ct_state s, uint8_t proto) const noexcept;
     void advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noexcept;
-    void set_state(ct_entry& e, ct_state s) noexcept {
+    void set_state(ct_entry& e, ct_state s, uint8_t proto) noexcept {
         --_per_state[static_cast<unsigned>(e.state)];
         ++_per_state[static_cast<unsigned>(s)];
         e.state = s;
+        e.timeout_tsc = timeout_for(s, proto);
     }
 
     std::unique_ptr<timed_table<ct_key, ct_entry>> _table;
