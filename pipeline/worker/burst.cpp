@@ -129,10 +129,10 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
     _now = now;
     _generation = t.generation;
     enum : uint8_t { undecided, pass, dropped, later_fragment };
-    parsed_packet pp[max_burst];
+    parsed_packet* const pp = _columns.packets;
     uint8_t action[max_burst];
     int8_t key_of[max_burst]; // index into keys, or -1
-    ct_key keys[max_burst];
+    ct_key* const keys = _columns.keys;
     const ct_key* key_ptrs[max_burst];
     bool lo_to_hi[max_burst];
     int32_t positions[max_burst];
@@ -147,7 +147,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         if (i + prefetch_distance < n) {
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + prefetch_distance], void*));
         }
-        pp[i] = parse_mbuf(pkts[i]);
+        parse_mbuf(pkts[i], pp[i]);
         const parsed_packet& p = pp[i];
         action[i] = undecided;
         key_of[i] = -1;
@@ -180,8 +180,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         _ct->lookup_bulk(key_ptrs, nkeys, positions);
         _counters->ct_lookups.add(nkeys);
     }
-    classifier::flow flows[max_burst];
-    classifier::verdict verdicts[max_burst];
+    classifier::flow* const flows = _columns.flows;
+    classifier::verdict* const verdicts = _columns.verdicts;
     uint16_t order[max_burst];
     uint16_t nflows = 0;
     for (uint16_t i = 0; i < n; ++i) {
@@ -192,7 +192,9 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         // An entry revoked by an earlier packet of this burst is gone: decide anew.
         if (k >= 0 && positions[k] >= 0 && _ct->entry(positions[k]).in_use) {
             _counters->ct_hits.add(1);
-            const auto v = revalidate(t, positions[k]);
+            const auto v = _ct->entry(positions[k]).generation == t.generation
+                               ? classifier::verdict{true, classifier::verdict_reason::allowed}
+                               : revalidate(t, positions[k]);
             if (pp[i].is_first_fragment) {
                 keep_fragment_verdict(pp[i], v.allow);
             }

@@ -10,9 +10,10 @@ namespace podgate::pipeline {
 
 namespace {
 
-// Slots of each table examined per loop iteration: enough to sweep a
-// million-entry table every few seconds at idle, a few hundred ns per loop.
-constexpr uint32_t expiry_budget = 32;
+// Each table is swept once per second: expiry is at most a second late
+// (timeouts are 10 s and up), and a million-entry table costs ~15M
+// instructions a second, whatever the packet rate.
+constexpr uint64_t expiry_sweep_seconds = 1;
 constexpr uint32_t idle_polls_before_sleep = 1024;
 static_assert(sizeof(lcore_counters::ct_states) / sizeof(counter) == ct_state_count);
 
@@ -36,6 +37,9 @@ std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& 
     if (!w->_frags) {
         return nullptr;
     }
+    const uint64_t sweep_tsc = expiry_sweep_seconds * rte_get_tsc_hz();
+    w->_ct_pace.start(rte_rdtsc(), w->_ct->slots(), sweep_tsc);
+    w->_frag_pace.start(rte_rdtsc(), w->_frags->slots(), sweep_tsc);
     return w;
 }
 
@@ -47,12 +51,21 @@ void worker::publish_occupancy() noexcept {
 }
 
 void worker::expire(uint64_t now) noexcept {
-    const uint32_t expired = _ct->expire_step(now, expiry_budget);
-    if (expired) {
-        _counters->ct_expired.add(expired);
-        publish_occupancy();
+    if (const uint32_t due = _ct_pace.due(now); due != 0) {
+        if (const uint32_t expired = _ct->expire_step(now, due); expired != 0) {
+            _counters->ct_expired.add(expired);
+            publish_occupancy();
+        }
     }
-    _frags->expire_step(now, expiry_budget / 4);
+    if (const uint32_t due = _frag_pace.due(now); due != 0) {
+        _frags->expire_step(now, due);
+    }
+}
+
+void worker::expire_all(uint64_t now) noexcept {
+    _counters->ct_expired.add(_ct->expire_step(now, _ct->slots()));
+    _frags->expire_step(now, _frags->slots());
+    publish_occupancy();
 }
 
 void worker::run(const std::atomic<bool>& stop) noexcept {

@@ -21,6 +21,30 @@
 namespace podgate::pipeline {
 
 inline constexpr uint16_t max_burst = 32;
+inline constexpr uint32_t expiry_step_max = 256;
+
+// How many slots of a table of `slots` are due for an expiry look, at one
+// sweep of the table per `sweep_tsc`; the remainder carries over.
+class expiry_pace {
+public:
+    void start(uint64_t now, uint32_t slots, uint64_t sweep_tsc) noexcept {
+        _last = now;
+        _tsc_per_slot = slots == 0 || sweep_tsc / slots == 0 ? 1 : sweep_tsc / slots;
+    }
+    uint32_t due(uint64_t now) noexcept {
+        const uint64_t n = now > _last ? (now - _last) / _tsc_per_slot : 0;
+        if (n >= expiry_step_max) {
+            _last = now; // far behind (or a jump in time): one bounded step, no backlog
+            return expiry_step_max;
+        }
+        _last += n * _tsc_per_slot;
+        return static_cast<uint32_t>(n);
+    }
+
+private:
+    uint64_t _last = 0;
+    uint64_t _tsc_per_slot = 1;
+};
 
 // One RX queue this worker polls and where its packets leave.
 struct queue_assignment {
@@ -71,9 +95,13 @@ public:
     // The poll loop, until `stop` becomes true. Runs on the worker lcore.
     void run(const std::atomic<bool>& stop) noexcept;
 
-    // Incremental expiry of conntrack and fragment entries (also run by the
-    // poll loop once per iteration).
+    // Incremental expiry of conntrack and fragment entries, run by the poll
+    // loop once per iteration: paced by time (each table swept once a
+    // second), not by iterations, so a busy loop does not spend its cycles
+    // re-reading slots. At most expiry_step_max slots per table per call.
     void expire(uint64_t now) noexcept;
+    // Sweeps both tables whole (tests, and nothing on the packet path).
+    void expire_all(uint64_t now) noexcept;
 
     const conntrack& connections() const { return *_ct; }
 
@@ -97,8 +125,17 @@ private:
     std::unique_ptr<fragment_table> _frags;
     std::vector<queue_assignment> _queues;
     rte_mbuf* _dropped[max_burst] = {};
+    // process_burst's columns, kept here so no burst pays to construct them.
+    struct burst_columns {
+        parsed_packet packets[max_burst];
+        ct_key keys[max_burst];
+        classifier::flow flows[max_burst];
+        classifier::verdict verdicts[max_burst];
+    } _columns;
     uint16_t _ndropped = 0;
     drop_channel* _drops_out = nullptr;
+    expiry_pace _ct_pace;
+    expiry_pace _frag_pace;
     uint16_t _rx_port = 0;
     uint16_t _rx_queue = 0;
     uint64_t _now = 0;

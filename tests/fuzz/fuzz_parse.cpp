@@ -7,7 +7,8 @@
 //
 // Besides ASan/UBSan, checks the parser's own promises and traps on a break:
 // an ok result lies inside the bytes; the header-budget form (the mbuf
-// wrapper's view) gives the same answer or headers_too_long.
+// wrapper's view) gives the same answer or headers_too_long; the IPv4
+// TCP/UDP fast path agrees with the general parser whenever it accepts.
 #include "pipeline/parse/parse.hpp"
 
 #include <cstddef>
@@ -60,6 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_invariants(cut, len);
     if (cut.status != parse_status::malformed || cut.reason != malformed_reason::headers_too_long) {
         check(cut == full);
+    }
+    // The fast path answers exactly as the general parser whenever it answers.
+    for (const uint32_t visible : {len, len < budget ? len : budget}) {
+        parsed_packet fast;
+        if (parse_detail::parse_ipv4_tcp_udp(data, visible, len, fast)) {
+            parsed_packet general;
+            parse_general(data, visible, len, general);
+            check(fast == general);
+        }
     }
     return 0;
 }

@@ -92,14 +92,7 @@ std::vector<bool> data_plane::send(const std::vector<frame>& frames, uint64_t no
 }
 
 void data_plane::expire_all(uint64_t now) {
-    // expire() looks at 32 conntrack slots and 8 fragment slots per call;
-    // a table has its capacity plus a margin of 64 slots.
-    const uint32_t ct_calls = _worker->connections().slots() / 32;
-    const uint32_t frag_calls = (_cfg.fragments.capacity + 64) / 8;
-    const uint32_t calls = std::max(ct_calls, frag_calls) + 2;
-    for (uint32_t i = 0; i < calls; ++i) {
-        _worker->expire(now);
-    }
+    _worker->expire_all(now);
 }
 
 uint64_t data_plane::total_drops() const {
