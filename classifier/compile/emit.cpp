@@ -30,7 +30,7 @@ uint32_t table_capacity(size_t entries) {
 
 template <typename Slot, typename Key, typename Hash>
 bool insert_slot(Slot* slots, uint32_t mask, Key addr, const Slot& value, Hash hash) {
-    for (uint32_t i = hash(addr) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = hash(addr, mask);; i = (i + 1) & mask) {
         if (slots[i].identity == empty_slot) {
             slots[i] = value;
             return true;
@@ -96,9 +96,9 @@ std::string emit_tables(context& ctx, tables& out) {
         const group_id eg = ctx.pod_group[1][a.pod];
         const bool fresh = a.addr.family == ip_family::v4
                                ? insert_slot(pods4, cap4 - 1, a.addr.as_v4(), pod_slot_v4{a.addr.as_v4(), a.identity, in, eg},
-                                             detail::hash_v4)
+                                             detail::home_slot_v4)
                                : insert_slot(pods6, cap6 - 1, a.addr.value, pod_slot_v6{a.addr.value, a.identity, in, eg, 0},
-                                             detail::hash_v6);
+                                             detail::home_slot_v6);
         if (!fresh) {
             out.block.reset();
             return "address " + to_string(a.addr) + " belongs to more than one pod (" +

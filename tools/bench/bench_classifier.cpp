@@ -282,14 +282,6 @@ void print_case(const json& r) {
                 p.value("pod_slots_v4", json()).dump().c_str(), p.value("pod_probe_mean", 0.0),
                 p.value("pod_probe_max", json()).dump().c_str(), p.value("mismatches_vs_reference", json()).dump().c_str(),
                 p.value("checked", json()).dump().c_str());
-    if (r.contains("proposal")) {
-        const json& q = r["proposal"];
-        std::printf("   %-18s %12s %12s %12s  pod probes mean %.2f max %s (proposal: top-bits hash + prefetch); "
-                    "mismatches %s\n",
-                    "podgate, rehashed", num(q.value("ns_per_lookup", json()), "%.1f").c_str(), "-", "-",
-                    q.value("pod_probe_mean", 0.0), q.value("pod_probe_max", json()).dump().c_str(),
-                    q.value("mismatches_vs_podgate", json()).dump().c_str());
-    }
     if (l.contains("error")) {
         std::printf("   %-18s error: %s\n", "rte_lpm+rte_hash", l["error"].get<std::string>().c_str());
     } else {
@@ -317,7 +309,7 @@ void print_case(const json& r) {
 }
 
 bool has_mismatch(const json& r) {
-    for (const char* k : {"podgate", "proposal", "lpm_hash", "acl"}) {
+    for (const char* k : {"podgate", "lpm_hash", "acl"}) {
         if (!r.contains(k)) {
             continue;
         }

@@ -6,7 +6,6 @@
 #include "tools/bench/acl_expand.hpp"
 #include "tools/bench/dpdk_tables.hpp"
 #include "tools/bench/flow_sample.hpp"
-#include "tools/bench/pod_table_proposal.hpp"
 #include "tools/synth/generate.hpp"
 
 #include <algorithm>
@@ -88,7 +87,7 @@ json measure_podgate(const classifier_case& c, const config::cluster& cl,
     for (uint32_t i = 0; i <= out->pods_v4_mask; ++i) {
         const auto& slot = out->pods_v4[i];
         if (slot.identity != classifier::empty_slot) {
-            const uint32_t d = (i - classifier::detail::hash_v4(slot.addr)) & out->pods_v4_mask;
+            const uint32_t d = (i - classifier::detail::home_slot_v4(slot.addr, out->pods_v4_mask)) & out->pods_v4_mask;
             dist_sum += d;
             dist_max = std::max(dist_max, d);
             ++used;
@@ -172,24 +171,6 @@ json measure_case(const classifier_case& c) {
         }
         out["podgate"]["checked"] = m;
         out["podgate"]["mismatches_vs_reference"] = wrong;
-    }
-
-    // The same tables with the proposed pod-table hash and prefetch.
-    {
-        const pod_table_proposal prop(*t);
-        json j{{"pod_probe_mean", prop.probe_mean()}, {"pod_probe_max", prop.probe_max()}};
-        std::vector<classifier::verdict> v2(n);
-        j.update(ns_per_flow(c.runs, n, [&] {
-            for (uint32_t b = 0; b < n; b += burst) {
-                prop.lookup(flows.data() + b, v2.data() + b, std::min(burst, n - b));
-            }
-        }));
-        uint32_t wrong = 0;
-        for (uint32_t i = 0; i < n; ++i) {
-            wrong += v2[i].allow != verdicts[i].allow;
-        }
-        j["mismatches_vs_podgate"] = wrong;
-        out["proposal"] = j;
     }
 
     // rte_lpm + rte_hash
