@@ -142,6 +142,9 @@ const std::vector<option_spec>& specs() {
          [](daemon_options& o, const std::string& v) { return parse_uint(v, o.ports.rx_descriptors, 32, 16384); }},
         {"tx-descriptors", "N", "TX descriptors per queue (default 1024)",
          [](daemon_options& o, const std::string& v) { return parse_uint(v, o.ports.tx_descriptors, 32, 16384); }},
+        {"extra-mbufs", "N", "mbufs added to the pool beyond the queues' needs (default 0; net_pcap infinite_rx "
+                             "preloads its whole file)",
+         [](daemon_options& o, const std::string& v) { return parse_uint(v, o.ports.extra_mbufs, 0, 16u << 20); }},
         {"burst", "N", "packets per RX burst (1..32, default 32)",
          [](daemon_options& o, const std::string& v) { return parse_uint(v, o.worker.burst, 1, pipeline::max_burst); }},
         {"idle-sleep-us", "US", "sleep this long after 1024 empty polls (default 0: busy-poll)",

@@ -93,7 +93,7 @@ std::string start_ports(const port_options& opt, unsigned workers, port_setup& o
         mbufs += size_t{plan.queues} * (opt.rx_descriptors + opt.tx_descriptors);
     }
     const unsigned cache = 256;
-    mbufs += size_t{workers} * (2 * max_burst + cache) + 2048;
+    mbufs += size_t{workers} * (2 * max_burst + cache) + 2048 + opt.extra_mbufs;
     out.pool = rte_pktmbuf_pool_create("podgate_mbufs", static_cast<unsigned>(mbufs), cache, 0,
                                        RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (out.pool == nullptr) {

@@ -9,7 +9,7 @@ millions of packets per run it weighs a fraction of a percent.
 
     tools/bench/instructions_per_packet.py --manifest CLUSTER.json --pcap MIX.pcap
         [--build build-bench] [--seconds 30] [--runs 2] [--side podgate,testpmd]
-        [--conntrack-capacity N] [--annotate]
+        [--conntrack-capacity N] [--annotate] [--keep FILE]
 
 --annotate prints podgate's worker functions by instructions (inclusive, from
 the longer run) to show where the packets' instructions go.
@@ -97,6 +97,8 @@ def main(argv=None):
     ap.add_argument("--side", default="podgate,testpmd")
     ap.add_argument("--conntrack-capacity", type=int, default=1 << 20)
     ap.add_argument("--annotate", action="store_true")
+    ap.add_argument("--keep", metavar="FILE", help="copy the worker thread's callgrind output of the last podgate "
+                    "run to FILE (then: callgrind_annotate --auto=yes FILE, with a -g build for source lines)")
     args = ap.parse_args(argv)
     for side in args.side.split(","):
         ratios = []
@@ -110,6 +112,8 @@ def main(argv=None):
                 out = subprocess.run(["callgrind_annotate", "--inclusive=yes", f], capture_output=True,
                                      text=True).stdout
                 print("\n".join(out.splitlines()[:70]))
+            if args.keep and side == "podgate" and r == args.runs - 1 and f:
+                shutil.copyfile(f, args.keep)
             shutil.rmtree(outdir, ignore_errors=True)
         print(f"{side}: {min(ratios):.1f} .. {max(ratios):.1f} instructions per packet over {args.runs} runs")
     return 0

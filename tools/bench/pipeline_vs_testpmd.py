@@ -70,8 +70,9 @@ def configs():
                     BIG, 100000, 0.5, 100000, targets=("mixed",)))
     c.append(Config("deny-100k", "10k policies, 100k pods, 100k flows all denied: a policy lookup per packet",
                     BIG, 100000, 0.0, 100000))
-    c.append(Config("hits-400k", "10k policies, 100k pods, 400k flows all allowed (the most podgate's pool "
-                    "can preload)", BIG, 400000, 1.0, 400000))
+    c.append(Config("hits-1m", "10k policies, 100k pods, 1M flows all allowed: conntrack hits past the caches",
+                    BIG, 1000000, 1.0, 1000000))
+    c.append(Config("mixed-1m", "10k policies, 100k pods, 1M flows, 50% allowed", BIG, 1000000, 0.5, 1000000))
     c.append(Config("new-flows", "10k policies, 100k pods, 100k flows all allowed, conntrack of 4096: every "
                     "packet a miss, a lookup and an entry (evicting)", BIG, 100000, 1.0, 100000, ct_capacity=4096))
     return c
@@ -110,7 +111,7 @@ def run_config(cfg, args, cache, memory):
     k = len(ins.pcaps)
     rx_ports = [2 * i for i in range(k)]
     tx_ports = [2 * i + 1 for i in range(k)]
-    mbufs = inp.pool_mbufs(k)
+    mbufs = inp.pool_mbufs(cfg.packets)
     mb = procs.memory_mb(mbufs, cfg.ct_capacity)
     results = {"podgate": [], "testpmd": []}
     loads = []
@@ -122,7 +123,7 @@ def run_config(cfg, args, cache, memory):
             loads.append(os.getloadavg()[0])
             if side == "podgate":
                 c = procs.start_podgate(args.podgate, prefix, memory, mb, ins.manifest, ins.pcaps, cfg.ct_capacity,
-                                        logf)
+                                        inp.extra_mbufs(cfg.packets), logf)
             else:
                 c = procs.start_testpmd(args.testpmd, prefix, memory, mb, ins.pcaps, mbufs, logf)
             try:
@@ -212,7 +213,7 @@ def main(argv=None):
             ap.error(f"{exe} missing: ninja -C {args.build} app/podgate tools/bench/bench_flows "
                      "tools/synth/podgate-synth")
     cache = inp.InputCache(args.workdir, args.build, SOURCE, log)
-    need_mb = max(procs.memory_mb(inp.pool_mbufs(inp.split_count(c.packets)), c.ct_capacity) for c in chosen)
+    need_mb = max(procs.memory_mb(inp.pool_mbufs(c.packets), c.ct_capacity) for c in chosen)
     memory = procs.MemoryMode(args.memory, need_mb, log)
     rows = []
     try:

@@ -14,7 +14,7 @@ from .telemetry import RUNTIME_ROOT
 
 HUGEPAGE_BYTES = 2 << 20
 MBUF_BYTES = 2560  # 2176 data room + 128 header + mempool object header, rounded up
-CT_ENTRY_BYTES = 112  # conntrack: 48 B key + 32 B entry + rte_hash buckets (docs/configuration.md)
+CT_ENTRY_BYTES = 120  # conntrack: 48 B key + 40 B entry + 8 B index + 2 bucket slots (docs/configuration.md)
 
 
 def memory_mb(mbufs: int, ct_capacity: int) -> int:
@@ -134,11 +134,12 @@ def eal_common(prefix: str, memory: MemoryMode, mb: int, pcaps):
 
 
 def start_podgate(podgate: str, prefix: str, memory: MemoryMode, mb: int, manifest: str, pcaps,
-                  ct_capacity: int, log_path: str) -> Contender:
+                  ct_capacity: int, extra_mbufs: int, log_path: str) -> Contender:
     pairs = ",".join(f"{2 * k}:{2 * k + 1}" for k in range(len(pcaps)))
     argv = [podgate] + eal_common(prefix, memory, mb, pcaps) + [
         "--", "--manifests", manifest, "--port-pairs", pairs, "--stats-interval", "0",
         "--rx-descriptors", str(inp.MAX_DESCRIPTORS), "--tx-descriptors", str(inp.MAX_DESCRIPTORS),
+        "--extra-mbufs", str(extra_mbufs),
         "--metrics-listen", "off", "--conntrack-capacity", str(ct_capacity), "--log-level", "warn"]
     return Contender(argv, prefix, log_path, stdin_pipe=False)
 
