@@ -5,6 +5,7 @@
 #include "classifier/compile/context.hpp"
 #include "classifier/lookup/lookup.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <new>
@@ -114,8 +115,10 @@ std::string emit_tables(context& ctx, tables& out) {
     for (uint32_t r = 0; r < ctx.rows.size(); ++r) {
         std::memcpy(rows + size_t{r} * ctx.row_words, ctx.rows.at(r).data(), ctx.row_words * sizeof(uint64_t));
     }
-    std::memcpy(base + at_attr_first, ctx.attribution_first.data(), ctx.attribution_first.size() * sizeof(uint32_t));
-    std::memcpy(base + at_attr, ctx.attribution.data(), ctx.attribution.size() * sizeof(policy_rows));
+    // std::copy, not memcpy: an empty vector's data() may be null (no policies).
+    std::copy(ctx.attribution_first.begin(), ctx.attribution_first.end(),
+              reinterpret_cast<uint32_t*>(base + at_attr_first));
+    std::copy(ctx.attribution.begin(), ctx.attribution.end(), reinterpret_cast<policy_rows*>(base + at_attr));
 
     out.pods_v4 = pods4;
     out.pods_v4_mask = cap4 - 1;
