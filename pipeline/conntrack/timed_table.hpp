@@ -97,14 +97,33 @@ public:
     timed_table& operator=(const timed_table&) = delete;
 
     // positions[i] >= 0 for hits, negative for misses. n <= max_bulk.
+    // Three passes, so the cache misses of a burst overlap instead of
+    // queueing: hash and prefetch every home bucket; take each key's first
+    // signature match there and prefetch its key and entry; compare. A key
+    // that is not simply there (no match, a false match, an overflow) takes
+    // the full walk.
     void lookup_bulk(const Key** keys, uint32_t n, int32_t* positions) const noexcept {
         uint32_t hashes[max_bulk];
+        uint32_t candidates[max_bulk];
         for (uint32_t i = 0; i < n; ++i) {
             hashes[i] = hash(*keys[i]);
             rte_prefetch0(&_buckets[hashes[i] & _bucket_mask]);
         }
         for (uint32_t i = 0; i < n; ++i) {
-            positions[i] = find(*keys[i], hashes[i]);
+            const bucket& bk = _buckets[hashes[i] & _bucket_mask];
+            const uint32_t m = matching_slots(bk, signature(hashes[i]));
+            const uint32_t c = m != 0 ? bk.pos[__builtin_ctz(m) / 2] : no_position;
+            candidates[i] = c;
+            if (c != no_position) {
+                rte_prefetch0(&_keys[c]);
+                rte_prefetch0(reinterpret_cast<const char*>(&_keys[c]) + sizeof(Key) - 1); // 48-byte keys straddle lines
+                rte_prefetch0(&_entries[c]);
+            }
+        }
+        for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t c = candidates[i];
+            positions[i] = c != no_position && same_key(_keys[c], *keys[i]) ? static_cast<int32_t>(c)
+                                                                             : find(*keys[i], hashes[i]);
         }
     }
     int32_t lookup(const Key& k) const noexcept { return find(k, hash(k)); }

@@ -184,6 +184,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
     classifier::verdict* const verdicts = _columns.verdicts;
     uint16_t order[max_burst];
     uint16_t nflows = 0;
+    uint16_t hits = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (action[i] != undecided) {
             continue;
@@ -191,7 +192,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         const int k = key_of[i];
         // An entry revoked by an earlier packet of this burst is gone: decide anew.
         if (k >= 0 && positions[k] >= 0 && _ct->entry(positions[k]).in_use) {
-            _counters->ct_hits.add(1);
+            ++hits;
             const auto v = _ct->entry(positions[k]).generation == t.generation
                                ? classifier::verdict{true, classifier::verdict_reason::allowed}
                                : revalidate(t, positions[k]);
@@ -210,6 +211,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         flows[nflows] = flow_of(pp[i]);
         order[nflows++] = i;
     }
+
+    _counters->ct_hits.add(hits);
 
     // 3. Policy for every new flow, in one burst.
     classifier::lookup_burst(t, flows, verdicts, nflows);
