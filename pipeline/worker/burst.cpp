@@ -185,13 +185,26 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
     uint16_t order[max_burst];
     uint16_t nflows = 0;
     uint16_t hits = 0;
+    // An entry past its timeout that the paced expiry sweep has not reached
+    // yet is gone, exactly as if the sweep had removed it: timeouts are exact.
+    const auto live = [&](int32_t pos) {
+        if (pos < 0 || !_ct->entry(pos).in_use) {
+            return false;
+        }
+        if (_ct->entry(pos).expires_tsc > now) [[likely]] {
+            return true;
+        }
+        _ct->remove(pos);
+        _counters->ct_expired.add(1);
+        return false;
+    };
     for (uint16_t i = 0; i < n; ++i) {
         if (action[i] != undecided) {
             continue;
         }
         const int k = key_of[i];
         // An entry revoked by an earlier packet of this burst is gone: decide anew.
-        if (k >= 0 && positions[k] >= 0 && _ct->entry(positions[k]).in_use) {
+        if (k >= 0 && live(positions[k])) {
             ++hits;
             const auto v = _ct->entry(positions[k]).generation == t.generation
                                ? classifier::verdict{true, classifier::verdict_reason::allowed}

@@ -50,6 +50,25 @@ TEST_F(timeouts, a_syn_only_entry_expires_after_tcp_syn_sent) {
     EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
 }
 
+// Expiry sweeps are paced (each table once a second); a packet that finds
+// an entry past its timeout before the sweep does must not use it.
+TEST_F(timeouts, an_entry_past_its_timeout_is_gone_before_the_sweep_reaches_it) {
+    ASSERT_TRUE(dp.send1(syn(41100), at(0)));
+    ASSERT_TRUE(dp.send1(reply(41100, tf::syn_ack), at(0)));
+    ASSERT_TRUE(dp.send1(tcp4(api_v4, db_v4, 41100, 3306, tf::rst), at(1))); // closed: 2 s
+    const uint64_t creates = dp.counters().ct_creates.get();
+    // No expire call: only the packet path sees the entry. At 3 s - 1 tick it is live...
+    EXPECT_TRUE(dp.send1(reply(41100), at(3, -1)));
+    EXPECT_EQ(dp.counters().ct_expired.get(), 0u);
+    // ...which refreshed it for 2 s; past that, the reply finds nothing and db may start nothing.
+    EXPECT_FALSE(dp.send1(reply(41100), at(5)));
+    EXPECT_EQ(dp.counters().ct_expired.get(), 1u);
+    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    // A new SYN on the same ports is a new flow, not a reuse of the dead entry.
+    EXPECT_TRUE(dp.send1(syn(41100), at(6)));
+    EXPECT_EQ(dp.counters().ct_creates.get(), creates + 1);
+}
+
 TEST_F(timeouts, an_established_entry_outlives_syn_sent_and_expires_after_tcp_established) {
     ASSERT_TRUE(dp.send1(syn(41001), at(0)));
     ASSERT_TRUE(dp.send1(reply(41001, tf::syn_ack), at(1)));
