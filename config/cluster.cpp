@@ -8,6 +8,16 @@ bool operator==(const label_requirement& a, const label_requirement& b) {
     return a.key == b.key && a.op == b.op && a.values == b.values;
 }
 
+bool network_policy::same_meaning(const network_policy& o) const {
+    return ns == o.ns && name == o.name && pod_selector == o.pod_selector && affects_ingress == o.affects_ingress &&
+           affects_egress == o.affects_egress && ingress == o.ingress && egress == o.egress;
+}
+
+bool pod::same_meaning(const pod& o) const {
+    return ns == o.ns && name == o.name && host_network == o.host_network && terminated == o.terminated &&
+           ips == o.ips && labels == o.labels && ports == o.ports;
+}
+
 bool label_selector::matches(const label_map& labels) const {
     for (const auto& [key, value] : match_labels) {
         auto it = labels.find(key);

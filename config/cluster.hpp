@@ -52,6 +52,7 @@ struct ip_block {
     std::vector<ip_prefix> except; // each strictly inside cidr
 
     bool contains(const ip_address& a) const;
+    friend bool operator==(const ip_block&, const ip_block&) = default;
 };
 
 // NetworkPolicyPeer. Exactly one of: ip_block, or at least one selector.
@@ -59,6 +60,7 @@ struct peer {
     std::optional<label_selector> pod_selector;
     std::optional<label_selector> namespace_selector;
     std::optional<ip_block> block;
+    friend bool operator==(const peer&, const peer&) = default;
 };
 
 // NetworkPolicyPort.
@@ -69,6 +71,7 @@ struct port_rule {
     uint16_t port = 0;     // kind::number: first port
     uint16_t end_port = 0; // kind::number: last port (== port without endPort)
     std::string name;      // kind::named
+    friend bool operator==(const port_rule&, const port_rule&) = default;
 };
 
 // One ingress (from) or egress (to) rule. Empty `ports` = every port of every
@@ -77,6 +80,7 @@ struct port_rule {
 struct rule {
     std::vector<port_rule> ports;
     std::vector<peer> peers;
+    friend bool operator==(const rule&, const rule&) = default;
 };
 
 enum class direction : uint8_t { ingress = 0, egress = 1 };
@@ -94,12 +98,15 @@ struct network_policy {
     const std::vector<rule>& rules(direction d) const { return d == direction::ingress ? ingress : egress; }
     bool affects(direction d) const { return d == direction::ingress ? affects_ingress : affects_egress; }
     std::string qualified_name() const { return ns + "/" + name; }
+    // Equal in every field that decides a verdict (not where it was read).
+    bool same_meaning(const network_policy& o) const;
 };
 
 struct container_port {
     std::string name; // may be empty
     uint16_t number = 0;
     protocol proto = protocol::tcp;
+    friend bool operator==(const container_port&, const container_port&) = default;
 };
 
 struct pod {
@@ -117,12 +124,15 @@ struct pod {
     // The number a named port resolves to on this pod, if any.
     std::optional<uint16_t> resolve_port(std::string_view port_name, protocol p) const;
     std::string qualified_name() const { return ns + "/" + name; }
+    bool same_meaning(const pod& o) const;
 };
 
 struct namespace_object {
     std::string name;
     label_map labels; // includes kubernetes.io/metadata.name
     source_location where;
+
+    bool same_meaning(const namespace_object& o) const { return name == o.name && labels == o.labels; }
 };
 
 enum class default_action : uint8_t { allow, deny };

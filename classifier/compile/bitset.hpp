@@ -66,6 +66,11 @@ public:
         _ids.emplace(std::string(key), id);
         return id;
     }
+    // The id of `v` if it was interned, else UINT32_MAX (never inserts).
+    uint32_t find(const std::vector<Word>& v) const {
+        auto it = _ids.find(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(Word)));
+        return it == _ids.end() ? UINT32_MAX : it->second;
+    }
     const std::vector<Word>& at(uint32_t id) const { return _values[id]; }
     uint32_t size() const { return static_cast<uint32_t>(_values.size()); }
 

@@ -11,8 +11,10 @@
 
 #include "classifier/compile/bitset.hpp"
 #include "classifier/compile/compiler.hpp"
+#include "classifier/compile/pod_slots.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,11 @@ struct selector_peer {
     bool whole_namespaces = false;
     std::vector<uint32_t> pods;       // pod-level: endpoint pod indices, ascending
     std::vector<uint32_t> namespaces; // whole_namespaces: namespace indices, ascending
+    // What it is, for judging a pod that arrives later (incremental.cpp):
+    // the pod selector (into the cluster, or a static select-all) and the
+    // namespaces in scope.
+    const config::label_selector* pod_selector = nullptr;
+    std::vector<uint32_t> scope;
 };
 
 struct block_peer {
@@ -55,6 +62,20 @@ struct pod_address {
     identity_id identity = 0;
 };
 
+// Interners that decide identities and groups, kept after the compile so a
+// pod that arrives later can be placed without a recompile (incremental.cpp).
+struct identity_interners {
+    vector_interner<uint32_t> selector_lists;  // pod-level selector peers a pod matches
+    vector_interner<uint32_t> namespace_lists; // whole-namespace peers of a pod's namespace
+    vector_interner<uint32_t> port_maps;       // numbers per egress_port_names
+};
+struct group_interners {
+    vector_interner<uint32_t> policy_lists;           // selecting policies of a pod, ascending
+    std::vector<std::vector<port_name>> names_of_list; // per policy list: its ingress port names
+    vector_interner<uint32_t> keys;                   // [policy list, numbers of those names]
+    std::vector<group_id> group_of_key;
+};
+
 struct ip_region {
     ip_prefix prefix;
     uint32_t signature; // interned sorted list of block peers containing it
@@ -70,6 +91,7 @@ struct context {
     std::vector<const config::pod*> pods;              // endpoint pods only
     std::vector<std::vector<uint32_t>> pod_selector_peers; // per pod: matched pod-level peers, ascending
     std::vector<uint32_t> pod_namespace;                    // per pod: namespace index
+    std::vector<std::string> namespace_names;               // namespace index -> name, sorted
     std::vector<std::vector<uint32_t>> namespace_peers;     // per namespace: whole-namespace peers, ascending
     std::vector<selector_peer> selector_peers;
     std::vector<block_peer> block_peers;
@@ -83,6 +105,7 @@ struct context {
 
     // identities.cpp
     std::vector<port_name> egress_port_names;    // every (name, proto) an egress rule uses
+    identity_interners identity_parts;
     vector_interner<uint32_t> identity_keys;      // [pod-peer list, namespace-peer list, region sig, port map]
     std::vector<identity_id> region_identity;     // region signature -> identity
     std::vector<pod_address> addresses;
@@ -95,6 +118,7 @@ struct context {
     std::vector<group_id> pod_group[2];           // per pod, per direction (0 = not isolated)
     std::vector<std::vector<uint32_t>> group_policies; // group -> policies (group 0 unused)
     std::vector<uint32_t> group_pod;                   // group -> a pod of it (group 0 unused)
+    group_interners group_parts[2];                    // by direction
     std::vector<side_entry> sides;                // [group * proto_slots + slot]
     std::vector<uint16_t> seg_start;
     std::vector<row_id> seg_row;
@@ -121,8 +145,23 @@ void assign_identities(context& ctx);
 void build_sides(context& ctx);
 void build_attribution(context& ctx);
 void build_tries(context& ctx);
-// Returns an error string (empty on success) and fills `out`.
-std::string emit_tables(context& ctx, tables& out);
+// Both return an error string (empty on success) and fill `out`.
+std::string build_pod_tables(const context& ctx, pod_tables& out);
+std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out);
+
+// The verdict for flows between two non-pod addresses.
+verdict non_pod_verdict(const compile_options& opt);
+// Every stage in order, then names and statistics (compiler.cpp).
+std::string run_stages(context& ctx, pod_tables& pods, tables& out);
+// Runs `build` on fresh tables: errors and exceptions become a compile_result
+// error, and compile_ms is set on success.
+compile_result guarded(const std::function<std::string(tables&)>& build);
+
+// The numbers `p` gives to every egress port name (0: none), an identity part.
+std::vector<uint32_t> egress_port_numbers(const context& ctx, const config::pod& p);
+// A group's key: the pod's selecting-policy list and its numbers for that
+// list's ingress port names.
+std::vector<uint32_t> group_key(const group_interners& parts, uint32_t policy_list, const config::pod& pod);
 
 // Canonical text of a selector: equal selectors (in any field order) give equal text.
 std::string canonical(const config::label_selector& s);

@@ -6,7 +6,6 @@
 #include "classifier/lookup/lookup.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <new>
 
@@ -24,24 +23,6 @@ namespace {
 
 constexpr size_t align64(size_t n) { return (n + 63) & ~size_t{63}; }
 
-uint32_t table_capacity(size_t entries) {
-    // Load factor <= 1/2 keeps probes short and guarantees an empty slot.
-    return std::bit_ceil(static_cast<uint32_t>(std::max<size_t>(2, entries * 2)));
-}
-
-template <typename Slot, typename Key, typename Hash>
-bool insert_slot(Slot* slots, uint32_t mask, Key addr, const Slot& value, Hash hash) {
-    for (uint32_t i = hash(addr, mask);; i = (i + 1) & mask) {
-        if (slots[i].identity == empty_slot) {
-            slots[i] = value;
-            return true;
-        }
-        if (slots[i].addr == addr) {
-            return false;
-        }
-    }
-}
-
 struct layout {
     size_t offset = 0;
     size_t take(size_t bytes) {
@@ -53,14 +34,31 @@ struct layout {
 
 } // namespace
 
-std::string emit_tables(context& ctx, tables& out) {
+std::string build_pod_tables(const context& ctx, pod_tables& out) {
     size_t n4 = 0;
     for (const auto& a : ctx.addresses) {
         n4 += a.addr.family == ip_family::v4;
     }
-    const size_t n6 = ctx.addresses.size() - n4;
-    const uint32_t cap4 = table_capacity(n4);
-    const uint32_t cap6 = table_capacity(n6);
+    out.v4 = empty_pod_table<pod_slot_v4>(pod_table_capacity(n4));
+    out.v6 = empty_pod_table<pod_slot_v6>(pod_table_capacity(ctx.addresses.size() - n4));
+    out.addresses = static_cast<uint32_t>(ctx.addresses.size());
+    for (const auto& a : ctx.addresses) {
+        const group_id in = ctx.pod_group[0][a.pod];
+        const group_id eg = ctx.pod_group[1][a.pod];
+        const bool fresh = a.addr.family == ip_family::v4
+                               ? insert_pod_slot(out.v4, pod_slot_v4{a.addr.as_v4(), a.identity, in, eg})
+                               : insert_pod_slot(out.v6, pod_slot_v6{a.addr.value, a.identity, in, eg, 0});
+        if (!fresh) {
+            return "address " + to_string(a.addr) + " belongs to more than one pod (" +
+                   ctx.pods[a.pod]->qualified_name() + " and another)";
+        }
+    }
+    return {};
+}
+
+std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out) {
+    const auto cap4 = static_cast<uint32_t>(pods.v4.size());
+    const auto cap6 = static_cast<uint32_t>(pods.v6.size());
 
     layout l;
     const size_t at_pods4 = l.take(cap4 * sizeof(pod_slot_v4));
@@ -86,26 +84,8 @@ std::string emit_tables(context& ctx, tables& out) {
 
     auto* pods4 = reinterpret_cast<pod_slot_v4*>(base + at_pods4);
     auto* pods6 = reinterpret_cast<pod_slot_v6*>(base + at_pods6);
-    for (uint32_t i = 0; i < cap4; ++i) {
-        pods4[i].identity = empty_slot;
-    }
-    for (uint32_t i = 0; i < cap6; ++i) {
-        pods6[i].identity = empty_slot;
-    }
-    for (const auto& a : ctx.addresses) {
-        const group_id in = ctx.pod_group[0][a.pod];
-        const group_id eg = ctx.pod_group[1][a.pod];
-        const bool fresh = a.addr.family == ip_family::v4
-                               ? insert_slot(pods4, cap4 - 1, a.addr.as_v4(), pod_slot_v4{a.addr.as_v4(), a.identity, in, eg},
-                                             detail::home_slot_v4)
-                               : insert_slot(pods6, cap6 - 1, a.addr.value, pod_slot_v6{a.addr.value, a.identity, in, eg, 0},
-                                             detail::home_slot_v6);
-        if (!fresh) {
-            out.block.reset();
-            return "address " + to_string(a.addr) + " belongs to more than one pod (" +
-                   ctx.pods[a.pod]->qualified_name() + " and another)";
-        }
-    }
+    std::copy(pods.v4.begin(), pods.v4.end(), pods4);
+    std::copy(pods.v6.begin(), pods.v6.end(), pods6);
     std::memcpy(base + at_trie4, ctx.trie[0].data(), ctx.trie[0].size() * sizeof(uint32_t));
     std::memcpy(base + at_trie6, ctx.trie[1].data(), ctx.trie[1].size() * sizeof(uint32_t));
     std::memcpy(base + at_sides, ctx.sides.data(), ctx.sides.size() * sizeof(side_entry));
@@ -135,7 +115,7 @@ std::string emit_tables(context& ctx, tables& out) {
     out.attribution = reinterpret_cast<const policy_rows*>(base + at_attr);
 
     table_stats& s = out.stats;
-    s.pod_addresses = static_cast<uint32_t>(ctx.addresses.size());
+    s.pod_addresses = pods.addresses;
     s.bytes_pod_tables = at_trie4 - at_pods4;
     s.bytes_tries = at_sides - at_trie4;
     s.bytes_side = at_rows - at_sides;

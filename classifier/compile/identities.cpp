@@ -27,6 +27,18 @@ std::vector<port_name> collect_egress_port_names(const context& ctx) {
     return {names.begin(), names.end()};
 }
 
+} // namespace
+
+std::vector<uint32_t> egress_port_numbers(const context& ctx, const config::pod& p) {
+    std::vector<uint32_t> numbers(ctx.egress_port_names.size(), 0);
+    for (size_t i = 0; i < numbers.size(); ++i) {
+        numbers[i] = p.resolve_port(ctx.egress_port_names[i].name, ctx.egress_port_names[i].proto).value_or(0);
+    }
+    return numbers;
+}
+
+namespace {
+
 uint32_t region_of(const context& ctx, const ip_address& a) {
     // The tries still hold region-signature ids at this point.
     return a.family == ip_family::v4 ? detail::trie_v4(ctx.trie[0].data(), a.as_v4())
@@ -39,21 +51,15 @@ void assign_identities(context& ctx) {
     ctx.egress_port_names = collect_egress_port_names(ctx);
     const size_t nnames = ctx.egress_port_names.size();
 
-    vector_interner<uint32_t> selector_lists;
-    vector_interner<uint32_t> port_maps;
+    auto& [selector_lists, namespace_lists, port_maps] = ctx.identity_parts;
     selector_lists.intern({});
     port_maps.intern(std::vector<uint32_t>(nnames, 0));
-    vector_interner<uint32_t> namespace_lists;
     namespace_lists.intern({});
     ctx.identity_keys.intern({0, 0, 0, 0});
 
     for (uint32_t pod = 0; pod < ctx.pods.size(); ++pod) {
         const config::pod& p = *ctx.pods[pod];
-        std::vector<uint32_t> numbers(nnames, 0);
-        for (size_t i = 0; i < nnames; ++i) {
-            numbers[i] = p.resolve_port(ctx.egress_port_names[i].name, ctx.egress_port_names[i].proto).value_or(0);
-        }
-        const uint32_t map_id = port_maps.intern(numbers);
+        const uint32_t map_id = port_maps.intern(egress_port_numbers(ctx, p));
         const uint32_t list_id = selector_lists.intern(ctx.pod_selector_peers[pod]);
         const uint32_t ns_list_id = namespace_lists.intern(ctx.namespace_peers[ctx.pod_namespace[pod]]);
         for (const ip_address& a : p.ips) {

@@ -197,9 +197,10 @@ struct peer_scope {
             namespaces = {it->second};
         }
         if (pod_sel.selects_all()) {
-            return {true, {}, std::move(namespaces)};
+            return {true, {}, namespaces, &pod_sel, namespaces};
         }
-        return {false, pods_matching(pod_sel, namespaces), {}};
+        auto pods = pods_matching(pod_sel, namespaces);
+        return {false, std::move(pods), {}, &pod_sel, std::move(namespaces)};
     }
 };
 
@@ -314,6 +315,7 @@ void collect_peers(context& ctx) {
     ctx.pod_selector_peers.assign(npods, {});
     ctx.namespace_peers.assign(scope.ns_names.size(), {});
     ctx.pod_namespace = scope.pod_ns;
+    ctx.namespace_names = scope.ns_names;
     for (uint32_t s = 0; s < ctx.selector_peers.size(); ++s) {
         for (uint32_t pod : ctx.selector_peers[s].pods) {
             ctx.pod_selector_peers[pod].push_back(s);

@@ -190,6 +190,13 @@ std::vector<uint32_t> numbers_at(const config::pod& pod, const std::vector<port_
 
 } // namespace
 
+std::vector<uint32_t> group_key(const group_interners& parts, uint32_t policy_list, const config::pod& pod) {
+    std::vector<uint32_t> key{policy_list};
+    const auto numbers = numbers_at(pod, parts.names_of_list[policy_list]);
+    key.insert(key.end(), numbers.begin(), numbers.end());
+    return key;
+}
+
 void build_sides(context& ctx) {
     ctx.rows.intern(std::vector<uint64_t>(ctx.row_words, 0)); // row 0: allows nothing
     ctx.group_policies.assign(1, {});                        // group 0: not isolated
@@ -204,10 +211,7 @@ void build_sides(context& ctx) {
     for (int d = 0; d < 2; ++d) {
         const auto dir = static_cast<direction>(d);
         group_builder builder(ctx, dir);
-        vector_interner<uint32_t> policy_lists;
-        vector_interner<uint32_t> group_keys;
-        std::vector<std::vector<port_name>> names_of_list;
-        std::vector<uint32_t> group_of_key;
+        auto& [policy_lists, names_of_list, group_keys, group_of_key] = ctx.group_parts[d];
         ctx.pod_group[d].assign(ctx.pods.size(), not_isolated);
 
         for (uint32_t pod = 0; pod < ctx.pods.size(); ++pod) {
@@ -220,10 +224,7 @@ void build_sides(context& ctx) {
                 names_of_list.push_back(dir == direction::ingress ? ingress_names(ctx, policies)
                                                                   : std::vector<port_name>{});
             }
-            std::vector<uint32_t> key{list};
-            const auto numbers = numbers_at(*ctx.pods[pod], names_of_list[list]);
-            key.insert(key.end(), numbers.begin(), numbers.end());
-            const uint32_t k = group_keys.intern(key);
+            const uint32_t k = group_keys.intern(group_key(ctx.group_parts[d], list, *ctx.pods[pod]));
             if (k == group_of_key.size()) {
                 const auto g = static_cast<group_id>(ctx.group_policies.size());
                 group_of_key.push_back(g);

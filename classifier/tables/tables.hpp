@@ -114,6 +114,7 @@ struct table_stats {
     // also inside bytes_side and bytes_rows).
     size_t bytes_attribution = 0;
     double compile_ms = 0;
+    bool incremental = false; // pods patched into a full compile's tables (classifier/compile/incremental.hpp)
     struct {
         double peers = 0, regions = 0, identities = 0, sides = 0, attribution = 0, emit = 0;
     } stage_ms; // where compile time goes
