@@ -43,6 +43,7 @@ nlohmann::json policy_document(const appliance& a) {
         {"last_errors", s.last_errors},
         {"last_load_ms", s.last_load_ms},
         {"last_compile_ms", s.last_compile_ms},
+        {"last_compile_kind", s.last_compile_kind},
         {"last_trigger_to_live_ms", s.last_trigger_to_live_ms},
         {"manifests", a.options().manifests},
     };
@@ -60,7 +61,8 @@ nlohmann::json policy_document(const appliance& a) {
                        {"trie_nodes_v4", t.trie_nodes_v4},
                        {"trie_nodes_v6", t.trie_nodes_v6},
                        {"bytes", t.bytes_total},
-                       {"compile_ms", t.compile_ms}};
+                       {"compile_ms", t.compile_ms},
+                       {"incremental", t.incremental}};
     }
     return j;
 }

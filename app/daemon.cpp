@@ -57,7 +57,7 @@ void install_signal_handlers() {
 appliance::~appliance() { shutdown(); }
 
 bool appliance::load_policy() {
-    _initial = build_policy(_opt, 1);
+    _initial = build_policy(_opt, 1, _compiler);
     for (const auto& w : _initial.warnings) {
         spdlog::warn("{}", w);
     }
@@ -79,6 +79,7 @@ bool appliance::load_policy() {
     _status.last_result = "ok";
     _status.last_load_ms = _initial.load_ms;
     _status.last_compile_ms = _initial.compile_ms;
+    _status.last_compile_kind = _initial.compile_kind;
     _status.table_stats = s;
     return true;
 }
@@ -183,7 +184,7 @@ reload_status appliance::request_reload(std::chrono::milliseconds timeout) {
 
 void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     const uint64_t generation = status().generation + 1;
-    policy_build next = build_policy(_opt, generation);
+    policy_build next = build_policy(_opt, generation, _compiler);
     if (!next.tables) {
         for (const auto& e : next.errors) {
             spdlog::error("reload ({}): {}", trigger, e);
@@ -195,6 +196,7 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
         _status.last_result = "failed";
         _status.last_errors = std::move(next.errors);
         _status.last_load_ms = next.load_ms;
+        _status.last_compile_kind = next.compile_kind;
         _status_changed.notify_all();
         return;
     }
@@ -212,8 +214,8 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     }
     const double latency = ms_between(triggered, clock_type::now());
     spdlog::info("reload ({}): generation {} live on all workers {:.2f} ms after the trigger "
-                 "(load {:.1f} ms, compile {:.1f} ms; {:.1f} ms of CPU)",
-                 trigger, generation, latency, next.load_ms, next.compile_ms, next.cpu_ms);
+                 "(load {:.1f} ms, compile {:.1f} ms {}; {:.1f} ms of CPU)",
+                 trigger, generation, latency, next.load_ms, next.compile_ms, next.compile_kind, next.cpu_ms);
     std::lock_guard lock(_status_mutex);
     _cluster = next.cluster;
     _status.generation = generation;
@@ -223,6 +225,7 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     _status.last_errors.clear();
     _status.last_load_ms = next.load_ms;
     _status.last_compile_ms = next.compile_ms;
+    _status.last_compile_kind = next.compile_kind;
     _status.last_trigger_to_live_ms = latency;
     _status.table_stats = stats;
     _status.total_trigger_to_live_ms += latency;

@@ -34,6 +34,7 @@ struct reload_status {
     std::vector<std::string> last_errors;
     double last_load_ms = 0;
     double last_compile_ms = 0;
+    std::string last_compile_kind; // "full (why)" or "incremental (...)"
     double last_trigger_to_live_ms = 0; // trigger until every worker runs the new generation
     double total_trigger_to_live_ms = 0;
     std::optional<classifier::table_stats> table_stats; // of the live generation
@@ -88,6 +89,7 @@ private:
 
     daemon_options _opt;
     policy_build _initial;
+    classifier::incremental_compiler _compiler; // control thread only; keeps the last good compile
     manifest_watch _watch;
     metrics_server _metrics;
     drop_reporter _drops;

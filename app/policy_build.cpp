@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <spdlog/fmt/fmt.h>
+
 #include <chrono>
 
 namespace podgate::app {
@@ -17,7 +19,19 @@ double thread_cpu_ms() {
 
 } // namespace
 
-policy_build build_policy(const daemon_options& opt, uint64_t generation) {
+namespace {
+
+std::string describe(const classifier::update_report& r) {
+    if (!r.incremental) {
+        return "full (" + r.full_reason + ")";
+    }
+    return fmt::format("incremental (pods: {} added, {} removed, {} changed; diff {:.1f} ms, apply {:.1f} ms)",
+                       r.pods_added, r.pods_removed, r.pods_changed, r.diff_ms, r.apply_ms);
+}
+
+} // namespace
+
+policy_build build_policy(const daemon_options& opt, uint64_t generation, classifier::incremental_compiler& compiler) {
     using clock = std::chrono::steady_clock;
     policy_build out;
     const double cpu0 = thread_cpu_ms();
@@ -37,15 +51,18 @@ policy_build build_policy(const daemon_options& opt, uint64_t generation) {
     copt.non_pod_traffic = opt.non_pod_traffic;
     copt.memory_budget = opt.table_memory_budget;
     copt.generation = generation;
-    auto compiled = classifier::compile(loaded.objects, copt);
+    auto cluster = std::make_shared<const config::cluster>(std::move(loaded.objects));
+    const auto t1 = clock::now();
+    auto compiled = compiler.update(cluster, copt);
+    out.compile_ms = std::chrono::duration<double, std::milli>(clock::now() - t1).count();
+    out.compile_kind = describe(compiler.last_report());
     if (!compiled.result) {
         out.errors.push_back(compiled.error);
         return out;
     }
-    out.compile_ms = compiled.result->stats.compile_ms;
     out.cpu_ms = thread_cpu_ms() - cpu0;
     out.tables = std::move(compiled.result);
-    out.cluster = std::make_shared<const config::cluster>(std::move(loaded.objects));
+    out.cluster = std::move(cluster);
     return out;
 }
 

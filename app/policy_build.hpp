@@ -4,7 +4,7 @@
 // and metrics. Control thread only.
 
 #include "app/options.hpp"
-#include "classifier/compile/compiler.hpp"
+#include "classifier/compile/incremental.hpp"
 #include "config/manifest_loader.hpp"
 
 #include <memory>
@@ -21,8 +21,11 @@ struct policy_build {
     double load_ms = 0;
     double compile_ms = 0;
     double cpu_ms = 0; // load + compile, CPU time of the control thread
+    std::string compile_kind; // "full (why)" or "incremental (N pods added, ...)", for the log
 };
 
-policy_build build_policy(const daemon_options& opt, uint64_t generation);
+// `compiler` keeps the last good compile, so a reload that changes only pods
+// patches the pod tables instead of recompiling (incremental.hpp).
+policy_build build_policy(const daemon_options& opt, uint64_t generation, classifier::incremental_compiler& compiler);
 
 } // namespace podgate::app

@@ -113,7 +113,7 @@ nlohmann::json stats_json(const run_view& v) {
         const auto& s = v.tables->stats;
         j["tables"] = {{"pods", s.pods}, {"policies", s.policies}, {"identities", s.identities},
                        {"ingress_groups", s.ingress_groups}, {"egress_groups", s.egress_groups}, {"rows", s.rows},
-                       {"bytes", s.bytes_total}, {"compile_ms", s.compile_ms}};
+                       {"bytes", s.bytes_total}, {"compile_ms", s.compile_ms}, {"incremental", s.incremental}};
     }
     return j;
 }

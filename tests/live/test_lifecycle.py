@@ -1,7 +1,7 @@
 """The daemon's life around its policy: SIGINT in the middle of traffic stops
 it cleanly with its stats written; SIGHUP with unchanged manifests is a
 successful reload that disturbs no packet; deleting a manifest file reloads to
-the smaller set."""
+the smaller set; a pod added or removed is patched in, not recompiled."""
 
 import os
 import signal
@@ -52,9 +52,13 @@ class Lifecycle(LiveTest):
             time.sleep(0.1)
             policy = run.reload("SIGHUP", "a", lambda: run.daemon.send_signal(signal.SIGHUP))
             self.assertEqual((policy["reloads_ok"], policy["reloads_failed"]), (n + 1, 0), policy)
-            self.assertEqual({k: v for k, v in policy.items() if k.startswith("tables_") and not k.endswith("_ms")},
-                             {k: v for k, v in before.items() if k.startswith("tables_") and not k.endswith("_ms")},
-                             "the same manifests compile to the same tables")
+            same = lambda p: {k: v for k, v in p.items()
+                              if k.startswith("tables_") and not k.endswith("_ms") and k != "tables_incremental"}
+            self.assertEqual(same(policy), same(before), "the same manifests compile to the same tables")
+            # Nothing changed, so the compiler patches (nothing) instead of recompiling.
+            self.assertEqual((policy["tables_incremental"], before["tables_incremental"]), (1, 0), policy)
+            self.assertTrue(policy["last_compile_kind"].startswith("incremental (pods: 0 added, 0 removed, 0 changed"),
+                            policy["last_compile_kind"])
             run.check_verdicts(run.flows, "after a SIGHUP with unchanged manifests")
         time.sleep(0.1)
         stats = run.finish()
@@ -87,6 +91,43 @@ class Lifecycle(LiveTest):
             self.assertEqual((v["verdict"], v["generation"]), ("allow" if ref_small[f][0] else "deny", 2), f)
         time.sleep(0.4)
         self.assertEqual(d.tel("/podgate/policy")["generation"], 2, "one reload for one delete")
+        rc = d.stop()
+        self.assertDaemonExitedCleanly(d, rc)
+
+    def test_pod_added_and_removed_reload_incrementally(self):
+        manifests = fixtures.ManifestDir(self.workdir, policy="a")
+        flows = [f for fs in fixtures.flow_classes().values() for f in fs]
+        replica_flows = ["tcp 10.0.1.21 40100 10.0.1.10 3306", "tcp fd00::1:21 40101 fd00::1:10 3306",
+                         "tcp 10.0.1.21 40102 10.0.1.10 3307", "tcp 10.0.1.30 40103 10.0.1.21 8080"]
+        flows += replica_flows
+        d = self.daemon("incremental", ["net_null0,no-rx=1"], ["--manifests", manifests.path])
+        d.start()
+        before = d.tel("/podgate/policy")
+        self.assertTrue(before["last_compile_kind"].startswith("full"), before["last_compile_kind"])
+        for generation, change in ((2, "add"), (3, "remove")):
+            if change == "add":
+                # A second replica of api: same labels and ports, its own addresses.
+                with open(manifests.file("cluster.yaml"), encoding="utf-8") as f:
+                    api = next(doc for doc in f.read().split("---\n") if "name: api\n" in doc)
+                manifests.write("api-2.yaml", api.replace("name: api\n", "name: api-2\n")
+                                .replace("10.0.1.20", "10.0.1.21").replace("fd00::1:20", "fd00::1:21"))
+            else:
+                os.remove(manifests.file("api-2.yaml"))
+            ref = fixtures.reference([manifests.path], flows, self.workdir)
+            policy = d.wait_until(f"a reload after the {change}", lambda p: p["generation"] >= generation,
+                                  timeout=5, cmd="/podgate/policy")
+            self.assertEqual((policy["last_result"], policy["tables_incremental"]), ("ok", 1), policy)
+            counts = "1 added, 0 removed" if change == "add" else "0 added, 1 removed"
+            self.assertTrue(policy["last_compile_kind"].startswith(f"incremental (pods: {counts}, 0 changed"),
+                            policy["last_compile_kind"])
+            self.assertEqual(policy["tables_pods"], before["tables_pods"] + (change == "add"), policy)
+            if change == "add":
+                self.assertEqual([ref[f][0] for f in replica_flows], [True, True, False, True],
+                                 "fixture: the replica is treated like api")
+            for f in flows:
+                v = d.tel(f"/podgate/verdict,{f}")
+                self.assertEqual((v["verdict"], v["generation"]), ("allow" if ref[f][0] else "deny", generation),
+                                 f"{f} after the {change}")
         rc = d.stop()
         self.assertDaemonExitedCleanly(d, rc)
 
