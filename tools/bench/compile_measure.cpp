@@ -1,6 +1,7 @@
 #include "tools/bench/compile_measure.hpp"
 
 #include "classifier/compile/compiler.hpp"
+#include "classifier/compile/incremental.hpp"
 #include "config/manifest_loader.hpp"
 #include "tools/synth/generate.hpp"
 #include "tools/synth/writer.hpp"
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace podgate::bench {
@@ -130,20 +132,73 @@ nlohmann::json time_compiles(const config::cluster& c, int runs, nlohmann::json*
     return out;
 }
 
-// One more pod, as a scale-up would add it.
+// The incremental compiler on one pod coming and going: a full compile that
+// keeps its state, then `runs` rounds of update(+1 pod) and update(back).
+// Each step records wall/CPU time and the compiler's own split (diff of the
+// clusters, then placing the pod and writing the tables).
+nlohmann::json time_incremental(const config::cluster& c, const config::cluster& added, int runs) {
+    const auto base = std::make_shared<const config::cluster>(c);
+    const auto plus = std::make_shared<const config::cluster>(added);
+    classifier::incremental_compiler compiler;
+    nlohmann::json out;
+    timings keep;
+    classifier::compile_result r;
+    keep.measure([&] { r = compiler.compile(base, {}); });
+    if (!r.result) {
+        return {{"error", r.error}};
+    }
+    keep.store(out["compile_keeping_state"]);
+    timings steps[2];
+    std::vector<double> diff[2], apply[2];
+    for (int i = 0; i < runs; ++i) {
+        for (int s = 0; s < 2; ++s) {
+            steps[s].measure([&] { r = compiler.update(s == 0 ? plus : base, {}); });
+            const auto& report = compiler.last_report();
+            if (!r.result || !report.incremental) {
+                return {{"error", r.result ? "not incremental: " + report.full_reason : r.error}};
+            }
+            diff[s].push_back(report.diff_ms);
+            apply[s].push_back(report.apply_ms);
+        }
+    }
+    const char* names[2] = {"pod_added", "pod_removed"};
+    for (int s = 0; s < 2; ++s) {
+        steps[s].store(out[names[s]]);
+        out[names[s]]["median_diff_ms"] = median(diff[s]);
+        out[names[s]]["median_apply_ms"] = median(apply[s]);
+    }
+    return out;
+}
+
+// One more pod, as a scale-up would add it: a replica of a Deployment pod
+// from the middle of the list (a regular namespace, not kube-system), with
+// the first free address of that pod's /24 (its node's pod range: the
+// generator fills nodes only up to .250).
 config::cluster with_pod_added(const config::cluster& c) {
     config::cluster copy = c;
-    // A replica of a Deployment pod from the middle of the list (a regular
-    // namespace, not kube-system), on node 0 at 10.64.0.251: the generator
-    // fills nodes only up to .250.
+    std::unordered_set<uint32_t> used;
+    for (const auto& p : c.pods) {
+        for (const auto& a : p.ips) {
+            if (a.family == ip_family::v4) {
+                used.insert(a.as_v4());
+            }
+        }
+    }
     for (size_t k = 0; k < c.pods.size(); ++k) {
         const config::pod& p = c.pods[(c.pods.size() / 2 + k) % c.pods.size()];
-        if (p.is_endpoint() && p.labels.count("pod-template-hash") != 0) {
-            config::pod added = p;
-            added.name += "-added";
-            added.ips = {ip_address::v4(0x0A4000FBu)};
-            copy.pods.push_back(std::move(added));
-            break;
+        if (!p.is_endpoint() || p.labels.count("pod-template-hash") == 0 || p.ips.size() != 1 ||
+            p.ips[0].family != ip_family::v4) {
+            continue;
+        }
+        for (uint32_t low = 1; low < 255; ++low) {
+            const uint32_t candidate = (p.ips[0].as_v4() & 0xffffff00u) | low;
+            if (!used.count(candidate)) {
+                config::pod added = p;
+                added.name += "-added";
+                added.ips = {ip_address::v4(candidate)};
+                copy.pods.push_back(std::move(added));
+                return copy;
+            }
         }
     }
     return copy;
@@ -257,6 +312,7 @@ nlohmann::json run_case(const case_spec& cs) {
     {
         const config::cluster added = with_pod_added(c);
         out["recompile_pod_added"] = time_compiles(added, cs.runs, nullptr);
+        out["incremental"] = time_incremental(c, added, cs.runs);
     }
     {
         const config::cluster changed = with_policy_changed(c);
