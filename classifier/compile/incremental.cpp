@@ -290,20 +290,28 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
     }
 
     state& st = *_state;
-    const pod_changes changes = diff_pods(*st.current, *next);
-    _report.pods_changed = changes.changed;
-    _report.pods_added = static_cast<uint32_t>(changes.added.size()) - changes.changed;
-    _report.pods_removed = static_cast<uint32_t>(changes.removed.size()) - changes.changed;
-    _report.diff_ms = ms_since(t0);
-
-    const auto t1 = clock::now();
+    pod_changes changes;
     std::vector<std::vector<pod_entry>> placed;
-    for (const config::pod* p : changes.added) {
-        placed.push_back(st.place(*p, why));
-        if (!why.empty()) {
-            _report.full_reason = why;
-            return compile(std::move(next), opt);
+    auto t1 = clock::now();
+    try { // the control thread must see an error, never an exception
+        changes = diff_pods(*st.current, *next);
+        _report.pods_changed = changes.changed;
+        _report.pods_added = static_cast<uint32_t>(changes.added.size()) - changes.changed;
+        _report.pods_removed = static_cast<uint32_t>(changes.removed.size()) - changes.changed;
+        _report.diff_ms = ms_since(t0);
+        t1 = clock::now();
+        for (const config::pod* p : changes.added) {
+            placed.push_back(st.place(*p, why));
+            if (!why.empty()) {
+                break;
+            }
         }
+    } catch (const std::exception& e) {
+        return {nullptr, std::string("compile failed: ") + e.what()};
+    }
+    if (!why.empty()) {
+        _report.full_reason = why;
+        return compile(std::move(next), opt);
     }
 
     auto r = guarded([&](tables& out) -> std::string {
@@ -375,14 +383,20 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
     if (!r.result) {
         return r;
     }
-    // Commit: the tables exist, so the records follow them.
-    for (const auto& name : changes.removed) {
-        st.records.erase(name);
+    // Commit: the tables exist, so the records follow them. Should that run
+    // out of memory, the state no longer matches the pod tables: drop it, so
+    // the next update compiles in full.
+    try {
+        for (const auto& name : changes.removed) {
+            st.records.erase(name);
+        }
+        for (size_t i = 0; i < placed.size(); ++i) {
+            st.records[changes.added[i]->qualified_name()] = std::move(placed[i]);
+        }
+        st.current = std::move(next);
+    } catch (const std::exception&) {
+        _state.reset();
     }
-    for (size_t i = 0; i < placed.size(); ++i) {
-        st.records[changes.added[i]->qualified_name()] = std::move(placed[i]);
-    }
-    st.current = std::move(next);
     _report.incremental = true;
     _report.apply_ms = ms_since(t1);
     return r;
