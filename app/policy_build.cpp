@@ -17,10 +17,6 @@ double thread_cpu_ms() {
     return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
 }
 
-} // namespace
-
-namespace {
-
 std::string describe(const classifier::update_report& r) {
     if (!r.incremental) {
         return "full (" + r.full_reason + ")";

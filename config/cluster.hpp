@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace podgate::config {
@@ -135,6 +136,36 @@ struct namespace_object {
     bool same_meaning(const namespace_object& o) const { return name == o.name && labels == o.labels; }
 };
 
+// Objects (pods, policies) packed back to back by cluster::seal(): each one's
+// namespace, name and every field its same_meaning compares, in one byte
+// string. Diffing two 100k-pod snapshots then streams through two byte arrays
+// instead of chasing a map node per label. A copy starts unsealed: copies are
+// made to be changed, and bytes carried over would hide the change. Moves
+// keep it (the loader moves).
+class packed_list {
+  public:
+    packed_list() = default;
+    packed_list(const packed_list&) noexcept {}
+    packed_list& operator=(const packed_list&) noexcept {
+        _bytes.clear();
+        _end.clear();
+        return *this;
+    }
+    packed_list(packed_list&&) noexcept = default;
+    packed_list& operator=(packed_list&&) noexcept = default;
+    ~packed_list() = default;
+
+    template <typename T> void pack(const std::vector<T>& items);
+    // True when pack() saw exactly `n` objects (and so, unless one was changed
+    // in place since, what they hold).
+    bool covers(size_t n) const { return _end.size() == n + 1; }
+    std::string_view at(size_t i) const { return std::string_view(_bytes).substr(_end[i], _end[i + 1] - _end[i]); }
+
+  private:
+    std::string _bytes;
+    std::vector<size_t> _end; // object i is [_end[i], _end[i + 1])
+};
+
 enum class default_action : uint8_t { allow, deny };
 
 // Everything loaded from a set of manifests. Pods whose namespace has no
@@ -144,8 +175,15 @@ struct cluster {
     std::vector<pod> pods;
     std::vector<network_policy> policies;
 
+    packed_list packed_pods;     // of `pods`, once sealed
+    packed_list packed_policies; // of `policies`, once sealed
+
     // Labels of namespace `ns`; the implied label alone when it was not loaded.
     label_map namespace_labels(std::string_view ns) const;
+    // Packs pods and policies (see packed_list). The loader seals what it
+    // returns; code that builds or changes objects seals again afterwards, or
+    // leaves the cluster unsealed, which compares field by field.
+    void seal();
 };
 
 inline constexpr const char* namespace_name_label = "kubernetes.io/metadata.name";

@@ -342,6 +342,19 @@ std::vector<std::string> list_directory(loader& l, const fs::path& dir) {
     return files;
 }
 
+// Seals what loaded (cluster::seal) before handing it over. Sealing is an
+// optimisation: should it run out of memory, the cluster stays unsealed and
+// is compared field by field.
+load_result finish(loader& l) {
+    if (l.result.ok()) {
+        try {
+            l.result.objects.seal();
+        } catch (const std::exception&) {
+        }
+    }
+    return std::move(l.result);
+}
+
 } // namespace
 
 load_result load_manifest_text(std::string_view text, std::string_view file_name) {
@@ -353,7 +366,7 @@ load_result load_manifest_text(std::string_view text, std::string_view file_name
         // Allocation failure on a huge input; nothing else is expected to throw.
         l.file_error(file, 0, std::string("cannot load: ") + e.what());
     }
-    return std::move(l.result);
+    return finish(l);
 }
 
 load_result load_manifests(const std::vector<std::string>& paths) {
@@ -387,7 +400,7 @@ load_result load_manifests(const std::vector<std::string>& paths) {
             l.file_error(path, 0, std::string("cannot load: ") + e.what());
         }
     }
-    return std::move(l.result);
+    return finish(l);
 }
 
 } // namespace podgate::config

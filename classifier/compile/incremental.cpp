@@ -11,6 +11,7 @@
 #include "classifier/compile/context.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
@@ -40,61 +41,81 @@ struct pod_changes {
     uint32_t changed = 0;
 };
 
-std::vector<const config::pod*> endpoints(const config::cluster& c) {
-    std::vector<const config::pod*> out;
-    out.reserve(c.pods.size());
-    for (const auto& p : c.pods) {
-        if (p.is_endpoint()) {
-            out.push_back(&p);
-        }
-    }
-    return out;
-}
-
-bool same_name(const config::pod* a, const config::pod* b) {
-    return a->name == b->name && a->ns == b->ns;
-}
-
-// Which endpoint pods differ. Manifests keep their order from one reload to
-// the next, so the common prefix and suffix are compared in place and only
-// the middle goes through a map by name.
-pod_changes diff_pods(const config::cluster& from, const config::cluster& to) {
-    const auto a = endpoints(from);
-    const auto b = endpoints(to);
-    pod_changes out;
-    const auto compare = [&](const config::pod* old_pod, const config::pod* new_pod) {
+// One pod seen in both snapshots (or only one: the other is null), in the
+// terms of the pod tables, which hold endpoint pods only.
+void note_change(const config::pod* old_pod, const config::pod* new_pod, pod_changes& out) {
+    const bool was = old_pod != nullptr && old_pod->is_endpoint();
+    const bool is = new_pod != nullptr && new_pod->is_endpoint();
+    if (was && is) {
         if (!old_pod->same_meaning(*new_pod)) {
             out.removed.push_back(old_pod->qualified_name());
             out.added.push_back(new_pod);
             ++out.changed;
         }
+    } else if (was) {
+        out.removed.push_back(old_pod->qualified_name());
+    } else if (is) {
+        out.added.push_back(new_pod);
+    }
+}
+
+bool same_name(const config::pod& a, const config::pod& b) {
+    return a.name == b.name && a.ns == b.ns;
+}
+
+// Which endpoint pods differ. Manifests keep their order from one reload to
+// the next, so the common prefix and suffix are compared in place and only
+// the middle goes through a map by name. On sealed snapshots (as the loader
+// returns them) a pod that did not change is one comparison of packed bytes,
+// and the walk streams through two arrays.
+pod_changes diff_pods(const config::cluster& from, const config::cluster& to) {
+    const auto& a = from.pods;
+    const auto& b = to.pods;
+    const bool packed = from.packed_pods.covers(a.size()) && to.packed_pods.covers(b.size());
+    const auto unchanged = [&](size_t i, size_t j) {
+        const bool same = packed && from.packed_pods.at(i) == to.packed_pods.at(j);
+        assert(!same ||
+               (same_name(a[i], b[j]) && a[i].same_meaning(b[j]))); // a pod changed after seal()
+        return same;
     };
+    pod_changes out;
     size_t head = 0;
-    while (head < a.size() && head < b.size() && same_name(a[head], b[head])) {
-        compare(a[head], b[head]);
-        ++head;
+    for (; head < a.size() && head < b.size(); ++head) {
+        if (unchanged(head, head)) {
+            continue;
+        }
+        if (!same_name(a[head], b[head])) {
+            break;
+        }
+        note_change(&a[head], &b[head], out);
     }
     size_t tail = 0;
-    while (tail < a.size() - head && tail < b.size() - head &&
-           same_name(a[a.size() - 1 - tail], b[b.size() - 1 - tail])) {
-        compare(a[a.size() - 1 - tail], b[b.size() - 1 - tail]);
-        ++tail;
+    for (; tail < a.size() - head && tail < b.size() - head; ++tail) {
+        const size_t i = a.size() - 1 - tail;
+        const size_t j = b.size() - 1 - tail;
+        if (unchanged(i, j)) {
+            continue;
+        }
+        if (!same_name(a[i], b[j])) {
+            break;
+        }
+        note_change(&a[i], &b[j], out);
     }
     std::unordered_map<std::string, const config::pod*> middle;
     for (size_t i = head; i < a.size() - tail; ++i) {
-        middle.emplace(a[i]->qualified_name(), a[i]);
+        middle.emplace(a[i].qualified_name(), &a[i]);
     }
     for (size_t j = head; j < b.size() - tail; ++j) {
-        auto it = middle.find(b[j]->qualified_name());
+        auto it = middle.find(b[j].qualified_name());
         if (it == middle.end()) {
-            out.added.push_back(b[j]);
+            note_change(nullptr, &b[j], out);
             continue;
         }
-        compare(it->second, b[j]);
+        note_change(it->second, &b[j], out);
         middle.erase(it);
     }
     for (const auto& [name, p] : middle) {
-        out.removed.push_back(name);
+        note_change(p, nullptr, out);
     }
     return out;
 }
@@ -106,7 +127,19 @@ std::string what_else_changed(const config::cluster& a, const config::cluster& b
                std::equal(x.begin(), x.end(), y.begin(),
                           [](const auto& p, const auto& q) { return p.same_meaning(q); });
     };
-    if (!same(a.policies, b.policies)) {
+    const auto& pa = a.packed_policies;
+    const auto& pb = b.packed_policies;
+    if (pa.covers(a.policies.size()) && pb.covers(b.policies.size())) {
+        if (a.policies.size() != b.policies.size()) {
+            return "the NetworkPolicies changed";
+        }
+        for (size_t i = 0; i < a.policies.size(); ++i) {
+            if (pa.at(i) != pb.at(i)) {
+                return "the NetworkPolicies changed";
+            }
+            assert(a.policies[i].same_meaning(b.policies[i])); // a policy changed after seal()
+        }
+    } else if (!same(a.policies, b.policies)) {
         return "the NetworkPolicies changed";
     }
     if (!same(a.namespaces, b.namespaces)) {
@@ -124,7 +157,7 @@ struct incremental_compiler::state {
     std::shared_ptr<const config::cluster> current; // what the last tables were built for
     pod_tables pods;                                // as in the last tables
     std::unordered_map<std::string, std::vector<pod_entry>> records; // "ns/name" -> its slots
-    table_names names; // of the full compile (policies do not change)
+    table_names names;  // of the full compile (policies do not change)
     table_stats stats;
     std::vector<std::vector<uint32_t>>
         policies_in_ns; // namespace index -> policies there, ascending

@@ -144,7 +144,7 @@ TEST(incremental, updated_tables_equal_reference) {
     const uint64_t only = env_u64("PODGATE_DIFF_SEED", 0);
     const uint64_t clusters = env_u64("PODGATE_DIFF_CLUSTERS", default_clusters);
     const uint64_t flows_per_step = env_u64("PODGATE_DIFF_FLOWS", default_flows);
-    uint64_t steps = 0, incremental = 0, failed = 0, compared = 0;
+    uint64_t steps = 0, incremental = 0, failed = 0, compared = 0, sealed_pairs = 0;
     std::map<std::string, uint64_t> full_reasons;
     for (uint64_t seed = only ? only : 1; seed <= (only ? only : clusters); ++seed) {
         synth::adversarial_params shape;
@@ -158,10 +158,13 @@ TEST(incremental, updated_tables_equal_reference) {
         classifier::compile_options opt;
         opt.non_pod_traffic = non_pod;
         classifier::incremental_compiler compiler;
+        if (w.r.chance(0.5)) {
+            current->seal();
+        }
         ASSERT_TRUE(compiler.compile(current, opt).result) << "seed " << seed;
         std::string history;
         for (int step = 0; step < steps_per_cluster; ++step) {
-            auto next = std::make_shared<config::cluster>(*current);
+            auto next = std::make_shared<config::cluster>(*current); // a copy starts unsealed
             const int changes = 1 + static_cast<int>(w.r.below(3));
             for (int i = 0; i < changes; ++i) {
                 history += " " + w.mutate_pods(*next);
@@ -169,6 +172,13 @@ TEST(incremental, updated_tables_equal_reference) {
             if (w.r.chance(0.05) && !next->policies.empty()) {
                 next->policies.pop_back(); // the full-compile path must hand over state too
                 history += " drop-policy";
+            }
+            // Mostly sealed, as the loader returns them: both diffs, and the
+            // mix of a sealed and an unsealed snapshot, get their share.
+            if (w.r.chance(0.7)) {
+                next->seal();
+                history += " sealed";
+                sealed_pairs += current->packed_pods.covers(current->pods.size());
             }
             opt.generation = static_cast<uint64_t>(step) + 2;
             auto result = compiler.update(next, opt);
@@ -207,11 +217,13 @@ TEST(incremental, updated_tables_equal_reference) {
             current = next;
         }
     }
-    std::printf("[ incremental ] %llu updates, %llu patched, %llu full, %llu flows compared\n",
-                static_cast<unsigned long long>(steps),
-                static_cast<unsigned long long>(incremental),
-                static_cast<unsigned long long>(steps - incremental),
-                static_cast<unsigned long long>(compared));
+    std::printf(
+        "[ incremental ] %llu updates (%llu between sealed snapshots), %llu patched, %llu full, "
+        "%llu flows compared\n",
+        static_cast<unsigned long long>(steps), static_cast<unsigned long long>(sealed_pairs),
+        static_cast<unsigned long long>(incremental),
+        static_cast<unsigned long long>(steps - incremental),
+        static_cast<unsigned long long>(compared));
     for (const auto& [why, n] : full_reasons) {
         std::printf("  full compile, %s: %llu\n", why.c_str(), static_cast<unsigned long long>(n));
     }
@@ -220,7 +232,75 @@ TEST(incremental, updated_tables_equal_reference) {
         // Both paths must be exercised, or the comparison proves nothing.
         EXPECT_GT(incremental, steps / 4);
         EXPECT_GT(steps - incremental, steps / 20);
+        EXPECT_GT(sealed_pairs, steps / 4);
     }
+}
+
+// Sealed bytes are equal exactly when the objects are: every pair of pods
+// and of policies of adversarial clusters (which share labels, selectors and
+// ports on purpose), compared both ways.
+TEST(incremental, packed_bytes_equal_exactly_when_meaning_does) {
+    uint64_t equal_pods = 0, equal_policies = 0, pairs = 0;
+    for (uint64_t seed = 1; seed <= 40; ++seed) {
+        synth::adversarial_params shape;
+        shape.seed = seed;
+        config::cluster c = synth::generate_adversarial(shape);
+        // Twins under other names would never compare equal; give some pods
+        // and policies a twin with the same name, then drift a field.
+        walk w{synth::random(seed), c};
+        const size_t pods = c.pods.size();
+        for (size_t i = 0; i < pods && i < c.pods.size(); i += 3) {
+            config::pod twin = c.pods[i];
+            if (w.r.chance(0.5)) {
+                w.mutate_pods(c); // may readdress, relabel, end or reorder pods
+            }
+            c.pods.push_back(std::move(twin));
+        }
+        const size_t policies = c.policies.size();
+        for (size_t i = 0; i < policies; i += 2) {
+            config::network_policy twin = c.policies[i];
+            if (w.r.chance(0.5) && !twin.ingress.empty()) {
+                twin.ingress.front().ports.push_back({});
+            } else if (w.r.chance(0.5)) {
+                twin.pod_selector.match_labels["drift"] = "x";
+            }
+            c.policies.push_back(std::move(twin));
+        }
+        c.seal();
+        ASSERT_TRUE(c.packed_pods.covers(c.pods.size()));
+        ASSERT_TRUE(c.packed_policies.covers(c.policies.size()));
+        for (size_t i = 0; i < c.pods.size(); ++i) {
+            for (size_t j = i + 1; j < c.pods.size(); ++j) {
+                const auto& a = c.pods[i];
+                const auto& b = c.pods[j];
+                const bool same = a.ns == b.ns && a.name == b.name && a.same_meaning(b);
+                ASSERT_EQ(c.packed_pods.at(i) == c.packed_pods.at(j), same)
+                    << "seed " << seed << ": " << a.qualified_name() << " vs "
+                    << b.qualified_name();
+                equal_pods += same;
+                ++pairs;
+            }
+        }
+        for (size_t i = 0; i < c.policies.size(); ++i) {
+            for (size_t j = i + 1; j < c.policies.size(); ++j) {
+                const bool same = c.policies[i].same_meaning(c.policies[j]);
+                ASSERT_EQ(c.packed_policies.at(i) == c.packed_policies.at(j), same)
+                    << "seed " << seed << ": " << c.policies[i].qualified_name();
+                equal_policies += same;
+                ++pairs;
+            }
+        }
+        const config::cluster copy = c;
+        EXPECT_FALSE(copy.packed_pods.covers(copy.pods.size()) && !copy.pods.empty());
+        const config::cluster moved = std::move(c);
+        EXPECT_TRUE(moved.packed_pods.covers(moved.pods.size()));
+    }
+    std::printf("[ packed ] %llu pairs, %llu equal pods, %llu equal policies\n",
+                static_cast<unsigned long long>(pairs), static_cast<unsigned long long>(equal_pods),
+                static_cast<unsigned long long>(equal_policies));
+    // Both answers must occur, or the comparison proves nothing.
+    EXPECT_GT(equal_pods, 20u);
+    EXPECT_GT(equal_policies, 20u);
 }
 
 // Replicas of one Deployment on a realistic cluster: each update must be

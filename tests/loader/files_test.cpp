@@ -36,6 +36,12 @@ TEST(LoaderFiles, DirectoriesAreReadRecursivelyInSortedOrder) {
     EXPECT_EQ(pod_names(r.objects), (strings{"a-deeper-x", "a-m", "a-z", "b", "c"}));
     EXPECT_EQ(r.objects.pods[3].where.file, (dir.path() / "b.yaml").string());
     EXPECT_EQ(r.objects.pods[3].where.line, 1);
+    // Sealed for the incremental compiler's diff, both entry points.
+    EXPECT_TRUE(r.objects.packed_pods.covers(5));
+    EXPECT_TRUE(r.objects.packed_policies.covers(0));
+    const auto text = load_manifest_text(pod_yaml("d"), "d.yaml");
+    ASSERT_TRUE(text.ok()) << joined(text.errors);
+    EXPECT_TRUE(text.objects.packed_pods.covers(1));
 }
 
 TEST(LoaderFiles, DirectoriesOnlyYieldManifestExtensions) {
