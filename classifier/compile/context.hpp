@@ -147,7 +147,11 @@ void build_attribution(context& ctx);
 void build_tries(context& ctx);
 // Both return an error string (empty on success) and fill `out`.
 std::string build_pod_tables(const context& ctx, pod_tables& out);
-std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out);
+// With `policy_from`, the policy-only arrays are not built again but shared
+// with those tables, which must come from `ctx` (an incremental compile).
+std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out, const tables* policy_from = nullptr);
+// Points `to` at the policy-only arrays of `from`, sharing their block.
+void share_policy_arrays(const tables& from, tables& to);
 
 // The verdict for flows between two non-pod addresses.
 verdict non_pod_verdict(const compile_options& opt);

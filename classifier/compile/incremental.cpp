@@ -156,8 +156,12 @@ struct incremental_compiler::state {
     context ctx;                                    // of *base and options
     std::shared_ptr<const config::cluster> current; // what the last tables were built for
     pod_tables pods;                                // as in the last tables
+    // Where the next update patches its copy of `pods`: kept between updates
+    // so that copying 4 MiB at 100k pods reuses memory already faulted in.
+    pod_tables scratch;
     std::unordered_map<std::string, std::vector<pod_entry>> records; // "ns/name" -> its slots
     table_names names;  // of the full compile (policies do not change)
+    tables policy_part; // the full compile's policy-only arrays, shared by every update
     table_stats stats;
     std::vector<std::vector<uint32_t>>
         policies_in_ns; // namespace index -> policies there, ascending
@@ -171,6 +175,7 @@ struct incremental_compiler::state {
     void index(const tables& t) {
         names = t.names;
         stats = t.stats;
+        share_policy_arrays(t, policy_part);
         for (const auto& a : ctx.addresses) {
             records[ctx.pods[a.pod]->qualified_name()].push_back(
                 {a.addr, a.identity, ctx.pod_group[0][a.pod], ctx.pod_group[1][a.pod]});
@@ -369,10 +374,10 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
                 ++n[family_index(e.addr.family)];
             }
         }
-        pod_tables pods;
+        pod_tables& pods = st.scratch;
         if (pod_table_capacity_fits(st.pods.v4.size(), n[0]) &&
             pod_table_capacity_fits(st.pods.v6.size(), n[1])) {
-            pods = st.pods; // patch a copy in place
+            pods = st.pods; // patch a copy in place (same sizes: no allocation)
             for (const auto& name : changes.removed) {
                 for (const auto& e : st.records.at(name)) {
                     erase_entry(pods, e);
@@ -400,7 +405,7 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
         }
         out.stats = st.stats;
         out.stats.stage_ms = {};
-        if (std::string err = emit_tables(st.ctx, pods, out); !err.empty()) {
+        if (std::string err = emit_tables(st.ctx, pods, out, &st.policy_part); !err.empty()) {
             return err;
         }
         out.stats.pods =
@@ -410,7 +415,7 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
         out.names = st.names;
         out.non_pod_verdict = non_pod_verdict(opt);
         out.generation = opt.generation;
-        st.pods = std::move(pods);
+        std::swap(st.pods, st.scratch);
         return {};
     });
     if (!r.result) {

@@ -166,11 +166,19 @@ public:
     tables(const tables&) = delete;
     tables& operator=(const tables&) = delete;
 
-    // The block that owns every hot array (cache-line aligned).
+    // The blocks that own every hot array: the pod tables in one, the arrays
+    // that depend on policies alone (tries, sides, segments, rows,
+    // attribution) in another, which an incremental compile shares with the
+    // full compile it patches. Each is a mapping of its own, 2 MiB aligned and
+    // in transparent huge pages where the kernel gives them
+    // (classifier/compile/emit.cpp says why).
     struct block_deleter {
+        size_t mapped_bytes; // no initializer: it would make the deleter incomplete here
+                             // (unique_ptr value-initialises it)
         void operator()(std::byte* p) const noexcept;
     };
-    std::unique_ptr<std::byte, block_deleter> block;
+    std::unique_ptr<std::byte, block_deleter> pod_block;
+    std::shared_ptr<const std::byte> policy_block;
 };
 
 } // namespace podgate::classifier
