@@ -11,7 +11,7 @@ constexpr classifier::flow_side sides[2] = {classifier::flow_side::ingress, clas
 // Calls f(policy name, side, count, creditable) for every (policy, side) of a set.
 template <typename F>
 void each_count(const classifier::tables& t, F f) {
-    const auto& names = t.names;
+    const auto& names = *t.names;
     for (uint32_t p = 0; p < names.policies.size(); ++p) {
         for (auto s : sides) {
             const bool creditable = p < names.policy_sides.size() && (names.policy_sides[p] >> static_cast<int>(s)) & 1;
@@ -24,9 +24,9 @@ void each_count(const classifier::tables& t, F f) {
 
 std::string admission_totals::attach(const classifier::tables& t, unsigned workers) {
     try {
-        t.admissions = std::make_unique<classifier::admission_counts>(workers, static_cast<uint32_t>(t.names.policies.size()));
+        t.admissions = std::make_unique<classifier::admission_counts>(workers, static_cast<uint32_t>(t.names->policies.size()));
     } catch (const std::bad_alloc&) {
-        return "no memory for per-policy allow counters (" + std::to_string(t.names.policies.size()) + " policies, " +
+        return "no memory for per-policy allow counters (" + std::to_string(t.names->policies.size()) + " policies, " +
                std::to_string(workers) + " workers): generation " + std::to_string(t.generation) +
                " counts no flows per policy";
     }

@@ -216,8 +216,11 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     spdlog::info("reload ({}): generation {} live on all workers {:.2f} ms after the trigger "
                  "(load {:.1f} ms, compile {:.1f} ms {}; {:.1f} ms of CPU)",
                  trigger, generation, latency, next.load_ms, next.compile_ms, next.compile_kind, next.cpu_ms);
+    // The old snapshot is freed after the lock is released: at 100k pods that
+    // is millions of small blocks, which telemetry callbacks should not wait on.
+    std::shared_ptr<const config::cluster> previous;
     std::lock_guard lock(_status_mutex);
-    _cluster = next.cluster;
+    previous = std::exchange(_cluster, next.cluster);
     _status.generation = generation;
     ++_status.reloads_ok;
     _status.last_trigger = trigger;

@@ -128,9 +128,9 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
         const bool egress = reason == pipeline::drop_reason::policy_egress;
         const auto ep = classifier::resolve(*t, egress ? f.src : f.dst);
         const auto g = egress ? ep.egress : ep.ingress;
-        if (g < t->names.group_policies.size()) {
-            for (uint32_t p : t->names.group_policies[g]) {
-                policies.push_back(t->names.policies[p]);
+        if (g < t->names->group_policies.size()) {
+            for (uint32_t p : t->names->group_policies[g]) {
+                policies.push_back(t->names->policies[p]);
             }
         }
     }

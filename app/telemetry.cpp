@@ -125,8 +125,8 @@ int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
     const auto v = classifier::decide(*t, src, dst, f->proto, f->dport);
     const auto policies = [&](classifier::group_id g) {
         std::vector<std::string> names;
-        for (uint32_t p : t->names.group_policies.at(g)) {
-            names.push_back(t->names.policies.at(p));
+        for (uint32_t p : t->names->group_policies.at(g)) {
+            names.push_back(t->names->policies.at(p));
         }
         return names;
     };

@@ -48,16 +48,18 @@ std::string run_stages(context& ctx, pod_tables& pods, tables& out) {
     out.non_pod_verdict = non_pod_verdict(ctx.options);
     out.generation = ctx.options.generation;
 
+    table_names names;
     for (const auto& p : c.policies) {
-        out.names.policies.push_back(p.qualified_name());
+        names.policies.push_back(p.qualified_name());
     }
-    out.names.policy_sides.assign(c.policies.size(), 0);
+    names.policy_sides.assign(c.policies.size(), 0);
     for (group_id g = 1; g < ctx.group_policies.size(); ++g) {
         for (uint32_t p : ctx.group_policies[g]) {
-            out.names.policy_sides[p] |= g <= ctx.ingress_groups ? 1 : 2;
+            names.policy_sides[p] |= g <= ctx.ingress_groups ? 1 : 2;
         }
     }
-    out.names.group_policies = ctx.group_policies;
+    names.group_policies = ctx.group_policies;
+    out.names = std::make_shared<const table_names>(std::move(names));
 
     table_stats& s = out.stats;
     s.pods = static_cast<uint32_t>(ctx.pods.size());

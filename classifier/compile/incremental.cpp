@@ -160,7 +160,7 @@ struct incremental_compiler::state {
     // so that copying 4 MiB at 100k pods reuses memory already faulted in.
     pod_tables scratch;
     std::unordered_map<std::string, std::vector<pod_entry>> records; // "ns/name" -> its slots
-    table_names names;  // of the full compile (policies do not change)
+    std::shared_ptr<const table_names> names; // of the full compile (policies do not change)
     tables policy_part; // the full compile's policy-only arrays, shared by every update
     table_stats stats;
     std::vector<std::vector<uint32_t>>

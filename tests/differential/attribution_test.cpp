@@ -70,7 +70,7 @@ size_t compare_attribution(const context& ctx, const classifier::tables& t,
         for (int s = 0; s < 2; ++s) {
             if (credited[s] != no_policy) {
                 ++tally.credited[s];
-                tally.not_first += credited[s] != t.names.group_policies.at(groups[s]).front();
+                tally.not_first += credited[s] != t.names->group_policies.at(groups[s]).front();
             }
         }
         if (want.egress == got.egress && want.ingress == got.ingress) {

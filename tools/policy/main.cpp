@@ -112,10 +112,10 @@ std::string describe(const classifier::tables& t, const classifier::flow& f, con
     if (v.reason == classifier::verdict_reason::egress_denied || v.reason == classifier::verdict_reason::ingress_denied) {
         const bool egress = v.reason == classifier::verdict_reason::egress_denied;
         const auto ep = classifier::resolve(t, egress ? f.src : f.dst);
-        const auto& policies = t.names.group_policies.at(egress ? ep.egress : ep.ingress);
+        const auto& policies = t.names->group_policies.at(egress ? ep.egress : ep.ingress);
         line += egress ? " (src isolated for egress by " : " (dst isolated for ingress by ";
         for (size_t i = 0; i < policies.size() && i < 3; ++i) {
-            line += (i ? ", " : "") + t.names.policies[policies[i]];
+            line += (i ? ", " : "") + t.names->policies[policies[i]];
         }
         if (policies.size() > 3) {
             line += ", +" + std::to_string(policies.size() - 3) + " more";
