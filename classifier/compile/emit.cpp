@@ -75,6 +75,7 @@ std::string build_pod_tables(const context& ctx, pod_tables& out) {
     out.v4 = empty_pod_table<pod_slot_v4>(pod_table_capacity(n4));
     out.v6 = empty_pod_table<pod_slot_v6>(pod_table_capacity(ctx.addresses.size() - n4));
     out.addresses = static_cast<uint32_t>(ctx.addresses.size());
+    out.v4_addresses = static_cast<uint32_t>(n4);
     for (const auto& a : ctx.addresses) {
         const group_id in = ctx.pod_group[0][a.pod];
         const group_id eg = ctx.pod_group[1][a.pod];

@@ -16,7 +16,8 @@ namespace podgate::classifier::compile_detail {
 struct pod_tables {
     std::vector<pod_slot_v4> v4;
     std::vector<pod_slot_v6> v6;
-    uint32_t addresses = 0; // occupied slots, both families
+    uint32_t addresses = 0;    // occupied slots, both families
+    uint32_t v4_addresses = 0; // of which in v4
 };
 
 // Slots for `entries` addresses: load factor in (1/4, 1/2] keeps probes short
