@@ -29,8 +29,8 @@ constexpr size_t huge_page = size_t{2} << 20;
 
 // A table block, zeroed, from its own mapping rather than the heap: the
 // 12 MiB of tables at 100k pods were 3,000 faults in 4 KiB pages, half the
-// time of an incremental compile on this VM, and the lookup's scattered
-// reads into the pod table and rows miss the TLB far less in 2 MiB pages. The mapping is cut to 2 MiB
+// time of an incremental compile on this VM; and the lookup's scattered
+// reads into the pod table and rows should miss the TLB less in 2 MiB pages. The mapping is cut to 2 MiB
 // alignment so the kernel can back it with huge pages (THP "madvise" or
 // "always"; otherwise it stays in small pages and only the fault count is
 // lost). Throws std::bad_alloc like the heap would.
