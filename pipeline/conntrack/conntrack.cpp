@@ -36,27 +36,30 @@ std::unique_ptr<conntrack> conntrack::create(const ct_config& cfg, int socket, s
     }
     const uint64_t hz = rte_get_tsc_hz();
     const auto& t = cfg.timeouts;
-    ct->_timeouts = {t.tcp_syn_sent * hz, t.tcp_established * hz, t.tcp_closing * hz, t.tcp_closed * hz,
-                     t.udp * hz,          t.icmp * hz,            t.sctp * hz,        t.other * hz};
+    const uint32_t seconds[ct_timeout_class_count] = {t.tcp_syn_sent, t.tcp_established, t.tcp_closing, t.tcp_closed,
+                                                      t.udp,          t.icmp,            t.sctp,        t.other};
+    for (unsigned c = 0; c < ct_timeout_class_count; ++c) {
+        ct->_timeout_tsc[c] = seconds[c] * hz;
+    }
     ct->_when_full = cfg.when_full;
     return ct;
 }
 
-uint64_t conntrack::timeout_for(ct_state s, uint8_t proto) const noexcept {
+ct_timeout_class conntrack::timeout_for(ct_state s, uint8_t proto) noexcept {
     switch (s) {
-    case ct_state::tcp_syn_sent: return _timeouts.tcp_syn_sent;
-    case ct_state::tcp_established: return _timeouts.tcp_established;
-    case ct_state::tcp_closing: return _timeouts.tcp_closing;
-    case ct_state::tcp_closed: return _timeouts.tcp_closed;
+    case ct_state::tcp_syn_sent: return ct_timeout_class::tcp_syn_sent;
+    case ct_state::tcp_established: return ct_timeout_class::tcp_established;
+    case ct_state::tcp_closing: return ct_timeout_class::tcp_closing;
+    case ct_state::tcp_closed: return ct_timeout_class::tcp_closed;
     case ct_state::one_way:
     case ct_state::two_way: break;
     }
     switch (proto) {
-    case ip_proto::udp: return _timeouts.udp;
+    case ip_proto::udp: return ct_timeout_class::udp;
     case ip_proto::icmp:
-    case ip_proto::icmpv6: return _timeouts.icmp;
-    case ip_proto::sctp: return _timeouts.sctp;
-    default: return _timeouts.other;
+    case ip_proto::icmpv6: return ct_timeout_class::icmp;
+    case ip_proto::sctp: return ct_timeout_class::sctp;
+    default: return ct_timeout_class::other;
     }
 }
 
@@ -94,9 +97,12 @@ int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi
     evicted = false;
     int32_t pos = _table->size() < _table->capacity() ? _table->add(k) : -1;
     if (pos < 0 && _when_full == ct_when_full::evict) {
-        const int32_t victim = _table->oldest_evictable(now, eviction_window, [](const ct_entry& e, uint64_t t) {
-            return e.expires_tsc <= t || e.state == ct_state::tcp_syn_sent || e.state == ct_state::one_way;
-        });
+        const int32_t victim = _table->oldest_evictable(
+            now, eviction_window,
+            [](const ct_entry& e, uint64_t t) {
+                return e.expires_tsc <= t || e.state == ct_state::tcp_syn_sent || e.state == ct_state::one_way;
+            },
+            [this](const ct_entry& e) { return e.expires_tsc - timeout_tsc(e); });
         if (victim >= 0) {
             _table->remove(victim);
             evicted = true;
@@ -116,10 +122,9 @@ int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi
     e.state = p.l4_proto == ip_proto::tcp ? (syn_only ? ct_state::tcp_syn_sent : ct_state::tcp_established)
                                            : ct_state::one_way;
     ++_per_state[static_cast<unsigned>(e.state)];
-    e.timeout_tsc = timeout_for(e.state, p.l4_proto);
+    e.timeout = timeout_for(e.state, p.l4_proto);
     advance(e, p, lo_to_hi); // a first packet may carry FIN or RST
-    e.last_seen_tsc = now;
-    e.expires_tsc = now + e.timeout_tsc;
+    e.expires_tsc = now + timeout_tsc(e);
     return pos;
 }
 

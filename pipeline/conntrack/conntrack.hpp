@@ -17,16 +17,25 @@
 
 namespace podgate::pipeline {
 
-struct alignas(16) ct_key {
-    u128 lo;
-    u128 hi;
+// 40 bytes, 8-byte aligned (the addresses as word pairs, not u128, whose
+// 16-byte alignment would pad the key to 48): with its 24-byte entry it fills
+// exactly one cache line of the table.
+struct ct_key {
+    uint64_t lo[2]; // address of the lower (address, port) end, host order, low word first
+    uint64_t hi[2];
     uint16_t lo_port;
     uint16_t hi_port;
     uint8_t proto;
     uint8_t family;
-    uint8_t pad[10];
+    uint8_t pad[2];
+
+    u128 lo_address() const noexcept { return address(lo); }
+    u128 hi_address() const noexcept { return address(hi); }
+
+private:
+    static u128 address(const uint64_t (&w)[2]) noexcept { return (u128{w[1]} << 64) | w[0]; }
 };
-static_assert(sizeof(ct_key) == 48, "rte_hash compares 48-byte keys with a fast path");
+static_assert(sizeof(ct_key) == 40 && alignof(ct_key) == 8);
 
 enum class ct_state : uint8_t {
     tcp_syn_sent = 0,    // embryonic: only the initiator has spoken
@@ -39,16 +48,21 @@ enum class ct_state : uint8_t {
 inline constexpr unsigned ct_state_count = 6;
 const char* to_string(ct_state s) noexcept;
 
+// Idle timeouts by state and protocol; an entry keeps its class, so a
+// packet refreshes the expiry with one indexed load.
+enum class ct_timeout_class : uint8_t { tcp_syn_sent, tcp_established, tcp_closing, tcp_closed, udp, icmp, sctp, other };
+inline constexpr unsigned ct_timeout_class_count = 8;
+
 struct ct_entry {
     uint64_t expires_tsc;
-    uint64_t last_seen_tsc;
     uint64_t generation;  // table generation that admitted (or last revalidated) the flow
-    uint64_t timeout_tsc; // idle timeout of the current state and protocol
     bool in_use;
     ct_state state;
     bool orig_lo_to_hi;   // direction of the packet that created the entry
     uint8_t fin_seen;     // bit 0: from the lo end, bit 1: from the hi end
+    ct_timeout_class timeout; // of the current state and protocol; last seen = expires_tsc - its length
 };
+static_assert(sizeof(ct_entry) == 24 && sizeof(ct_key) + sizeof(ct_entry) == 64, "one cache line per flow");
 
 // Timeouts in seconds (config keys in docs/configuration.md).
 struct ct_timeouts {
@@ -83,14 +97,18 @@ inline ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
         sport = dport = p.icmp_echo_id; // request and reply share the identifier
     }
     lo_to_hi = p.src < p.dst || (p.src == p.dst && sport <= dport);
+    const u128 lo = lo_to_hi ? p.src : p.dst;
+    const u128 hi = lo_to_hi ? p.dst : p.src;
     ct_key k;
-    k.lo = lo_to_hi ? p.src : p.dst;
-    k.hi = lo_to_hi ? p.dst : p.src;
+    k.lo[0] = static_cast<uint64_t>(lo);
+    k.lo[1] = static_cast<uint64_t>(lo >> 64);
+    k.hi[0] = static_cast<uint64_t>(hi);
+    k.hi[1] = static_cast<uint64_t>(hi >> 64);
     k.lo_port = lo_to_hi ? sport : dport;
     k.hi_port = lo_to_hi ? dport : sport;
     k.proto = p.l4_proto;
     k.family = static_cast<uint8_t>(p.family);
-    std::memset(k.pad, 0, sizeof k.pad); // hashed and compared as 48 bytes
+    std::memset(k.pad, 0, sizeof k.pad); // hashed and compared as 40 bytes
     return k;
 }
 
@@ -116,8 +134,7 @@ public:
         if (changes) [[unlikely]] {
             advance(e, p, lo_to_hi);
         }
-        e.last_seen_tsc = now;
-        e.expires_tsc = now + e.timeout_tsc;
+        e.expires_tsc = now + timeout_tsc(e);
     }
     // A new allowed flow. Returns the position, or -1 when the table is full
     // and nothing could be evicted. `evicted` is set when an entry made room.
@@ -142,20 +159,18 @@ public:
     uint32_t slots() const noexcept { return _table->slots(); }
 
 private:
-    struct tsc_timeouts {
-        uint64_t tcp_syn_sent, tcp_established, tcp_closing, tcp_closed, udp, icmp, sctp, other;
-    };
-    uint64_t timeout_for(ct_state s, uint8_t proto) const noexcept;
+    uint64_t timeout_tsc(const ct_entry& e) const noexcept { return _timeout_tsc[static_cast<unsigned>(e.timeout)]; }
+    static ct_timeout_class timeout_for(ct_state s, uint8_t proto) noexcept;
     void advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noexcept;
     void set_state(ct_entry& e, ct_state s, uint8_t proto) noexcept {
         --_per_state[static_cast<unsigned>(e.state)];
         ++_per_state[static_cast<unsigned>(s)];
         e.state = s;
-        e.timeout_tsc = timeout_for(s, proto);
+        e.timeout = timeout_for(s, proto);
     }
 
     std::unique_ptr<timed_table<ct_key, ct_entry>> _table;
-    tsc_timeouts _timeouts{};
+    uint64_t _timeout_tsc[ct_timeout_class_count] = {};
     ct_when_full _when_full = ct_when_full::evict;
     uint32_t _per_state[ct_state_count] = {};
 };

@@ -62,7 +62,8 @@ public:
         int32_t pos = _table->add(key_of(p));
         if (pos < 0) {
             const int32_t victim =
-                _table->oldest_evictable(now, 64, [](const frag_entry& e, uint64_t t) { return e.expires_tsc <= t; });
+                _table->oldest_evictable(now, 64, [](const frag_entry& e, uint64_t t) { return e.expires_tsc <= t; },
+                                         [](const frag_entry& e) { return e.last_seen_tsc; });
             if (victim < 0) {
                 return false;
             }

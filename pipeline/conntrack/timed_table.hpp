@@ -2,7 +2,9 @@
 // A fixed-capacity exact-match table of entries that expire, owned by one
 // lcore. Keys map to positions through buckets of 8 (16-bit signature,
 // position) pairs, one cache line each, compared with one SIMD instruction;
-// keys and entries live in flat arrays indexed by position. Expiry walks the
+// each position holds its key and entry side by side in one cache-aligned
+// record, so a hit touches two lines: its bucket and its record (a 40-byte
+// conntrack key and 24-byte entry fill one line exactly). Expiry walks the
 // positions incrementally from a cursor, a few per poll-loop iteration, never
 // a stop-the-world sweep. Not thread-safe: one lcore reads and writes.
 //
@@ -16,7 +18,7 @@
 // eviction only has to free a position. Displaced slots are found through a
 // per-bucket count of entries that overflowed past it (no tombstones).
 //
-// Entry needs: `bool in_use; uint64_t expires_tsc; uint64_t last_seen_tsc;`.
+// Entry needs: `bool in_use; uint64_t expires_tsc;`.
 // Key: trivially copyable, size a multiple of 8, padding zeroed by its maker.
 
 #include <rte_errno.h>
@@ -65,12 +67,10 @@ public:
         }
         t->_bucket_mask = buckets - 1;
         t->_buckets = alloc<bucket>(name + "_b", buckets, socket, error);
-        t->_keys = alloc<Key>(name + "_k", t->_capacity, socket, error);
-        t->_entries = alloc<Entry>(name + "_e", t->_capacity, socket, error);
+        t->_records = alloc<record>(name + "_r", t->_capacity, socket, error);
         t->_hash_of = alloc<uint32_t>(name + "_h", t->_capacity, socket, error);
         t->_free = alloc<uint32_t>(name + "_f", t->_capacity, socket, error);
-        if (t->_buckets == nullptr || t->_keys == nullptr || t->_entries == nullptr || t->_hash_of == nullptr ||
-            t->_free == nullptr) {
+        if (t->_buckets == nullptr || t->_records == nullptr || t->_hash_of == nullptr || t->_free == nullptr) {
             return nullptr;
         }
         for (uint32_t b = 0; b < buckets; ++b) {
@@ -88,8 +88,7 @@ public:
 
     ~timed_table() {
         rte_free(_buckets);
-        rte_free(_keys);
-        rte_free(_entries);
+        rte_free(_records);
         rte_free(_hash_of);
         rte_free(_free);
     }
@@ -99,7 +98,7 @@ public:
     // positions[i] >= 0 for hits, negative for misses. n <= max_bulk.
     // Three passes, so the cache misses of a burst overlap instead of
     // queueing: hash and prefetch every home bucket; take each key's first
-    // signature match there and prefetch its key and entry; compare. A key
+    // signature match there and prefetch its record; compare. A key
     // that is not simply there (no match, a false match, an overflow) takes
     // the full walk.
     void lookup_bulk(const Key** keys, uint32_t n, int32_t* positions) const noexcept {
@@ -115,15 +114,13 @@ public:
             const uint32_t c = m != 0 ? bk.pos[__builtin_ctz(m) / 2] : no_position;
             candidates[i] = c;
             if (c != no_position) {
-                rte_prefetch0(&_keys[c]);
-                rte_prefetch0(reinterpret_cast<const char*>(&_keys[c]) + sizeof(Key) - 1); // 48-byte keys straddle lines
-                rte_prefetch0(&_entries[c]);
+                prefetch_record(c);
             }
         }
         for (uint32_t i = 0; i < n; ++i) {
             const uint32_t c = candidates[i];
-            positions[i] = c != no_position && same_key(_keys[c], *keys[i]) ? static_cast<int32_t>(c)
-                                                                             : find(*keys[i], hashes[i]);
+            positions[i] = c != no_position && same_key(_records[c].key, *keys[i]) ? static_cast<int32_t>(c)
+                                                                                    : find(*keys[i], hashes[i]);
         }
     }
     int32_t lookup(const Key& k) const noexcept { return find(k, hash(k)); }
@@ -136,43 +133,43 @@ public:
         int32_t pos = find(k, h);
         _replaced = pos >= 0;
         if (_replaced) {
-            _replaced_entry = _entries[pos];
+            _replaced_entry = _records[pos].entry;
         } else {
             if (_nfree == 0) {
                 return -1;
             }
             pos = static_cast<int32_t>(_free[--_nfree]);
             place(h, static_cast<uint32_t>(pos));
-            _keys[pos] = k;
+            _records[pos].key = k;
             _hash_of[pos] = h;
             ++_size;
         }
-        _entries[pos] = Entry{};
-        _entries[pos].in_use = true;
+        _records[pos].entry = Entry{};
+        _records[pos].entry.in_use = true;
         return pos;
     }
 
     void remove(int32_t pos) noexcept {
-        if (pos < 0 || static_cast<uint32_t>(pos) >= _capacity || !_entries[pos].in_use) {
+        if (pos < 0 || static_cast<uint32_t>(pos) >= _capacity || !_records[pos].entry.in_use) {
             return;
         }
         unplace(_hash_of[pos], static_cast<uint32_t>(pos));
-        _entries[pos].in_use = false;
+        _records[pos].entry.in_use = false;
         _free[_nfree++] = static_cast<uint32_t>(pos);
         --_size;
     }
 
     // Copies the key stored at `pos` into `out`; false when there is none.
     bool key_at(int32_t pos, Key& out) const noexcept {
-        if (pos < 0 || static_cast<uint32_t>(pos) >= _capacity || !_entries[pos].in_use) {
+        if (pos < 0 || static_cast<uint32_t>(pos) >= _capacity || !_records[pos].entry.in_use) {
             return false;
         }
-        out = _keys[pos];
+        out = _records[pos].key;
         return true;
     }
 
-    Entry& at(int32_t pos) noexcept { return _entries[pos]; }
-    const Entry& at(int32_t pos) const noexcept { return _entries[pos]; }
+    Entry& at(int32_t pos) noexcept { return _records[pos].entry; }
+    const Entry& at(int32_t pos) const noexcept { return _records[pos].entry; }
 
     // Looks at `budget` positions from the cursor; removes the expired
     // entries, showing each to `on_remove` first.
@@ -182,8 +179,9 @@ public:
         for (uint32_t i = 0; i < budget; ++i) {
             const auto pos = static_cast<int32_t>(_cursor);
             _cursor = _cursor + 1 == _capacity ? 0 : _cursor + 1;
-            if (_entries[pos].in_use && _entries[pos].expires_tsc <= now) {
-                on_remove(_entries[pos]);
+            const Entry& e = _records[pos].entry;
+            if (e.in_use && e.expires_tsc <= now) {
+                on_remove(e);
                 remove(pos);
                 ++removed;
             }
@@ -192,15 +190,18 @@ public:
     }
 
     // Among the next `window` positions from the cursor, the in-use entry
-    // with the oldest last_seen for which `evictable(entry, now)` holds, or -1.
-    template <typename Pred>
-    int32_t oldest_evictable(uint64_t now, uint32_t window, Pred evictable) const noexcept {
+    // with the oldest `last_seen(entry)` for which `evictable(entry, now)`
+    // holds, or -1.
+    template <typename Pred, typename LastSeen>
+    int32_t oldest_evictable(uint64_t now, uint32_t window, Pred evictable, LastSeen last_seen) const noexcept {
         int32_t best = -1;
+        uint64_t best_seen = 0;
         uint32_t pos = _cursor;
         for (uint32_t i = 0; i < window; ++i, pos = pos + 1 == _capacity ? 0 : pos + 1) {
-            const Entry& e = _entries[pos];
-            if (e.in_use && evictable(e, now) && (best < 0 || e.last_seen_tsc < _entries[best].last_seen_tsc)) {
+            const Entry& e = _records[pos].entry;
+            if (e.in_use && evictable(e, now) && (best < 0 || last_seen(e) < best_seen)) {
                 best = static_cast<int32_t>(pos);
+                best_seen = last_seen(e);
             }
         }
         return best;
@@ -214,6 +215,12 @@ public:
 
 private:
     static constexpr uint32_t no_position = UINT32_MAX;
+
+    // Cache-line aligned, so a record of up to 64 bytes is one line.
+    struct alignas(64) record {
+        Key key;
+        Entry entry;
+    };
 
     struct alignas(64) bucket {
         uint16_t sig[bucket_slots];  // 0 = free (a stored signature is never 0)
@@ -234,23 +241,31 @@ private:
     static uint32_t hash(const Key& k) noexcept { return Hash{}(k); }
     static uint16_t signature(uint32_t h) noexcept { return static_cast<uint16_t>((h >> 16) | 1); }
 
-    static bool same_key(const Key& a, const Key& b) noexcept {
-#if defined(__SSE2__)
-        if constexpr (sizeof(Key) % 16 == 0) {
-            __m128i diff = _mm_setzero_si128();
-            for (size_t w = 0; w < sizeof(Key) / 16; ++w) {
-                diff = _mm_or_si128(diff, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&a) + w),
-                                                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(&b) + w)));
-            }
-            return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xffff;
+    void prefetch_record(uint32_t pos) const noexcept {
+        for (size_t line = 0; line < sizeof(record); line += 64) {
+            rte_prefetch0(reinterpret_cast<const char*>(&_records[pos]) + line);
         }
-#endif
+    }
+
+    // 16 bytes at a time with SSE2, then 8.
+    static bool same_key(const Key& a, const Key& b) noexcept {
+        const auto* pa = reinterpret_cast<const char*>(&a);
+        const auto* pb = reinterpret_cast<const char*>(&b);
+        size_t w = 0;
         uint64_t diff = 0;
-        for (size_t w = 0; w < sizeof(Key) / 8; ++w) {
+#if defined(__SSE2__)
+        __m128i wide = _mm_setzero_si128();
+        for (; w + 16 <= sizeof(Key); w += 16) {
+            wide = _mm_or_si128(wide, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pa + w)),
+                                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + w))));
+        }
+        diff = static_cast<uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(wide, _mm_setzero_si128())) ^ 0xffff);
+#endif
+        for (; w < sizeof(Key); w += 8) {
             uint64_t x;
             uint64_t y;
-            std::memcpy(&x, reinterpret_cast<const char*>(&a) + 8 * w, 8);
-            std::memcpy(&y, reinterpret_cast<const char*>(&b) + 8 * w, 8);
+            std::memcpy(&x, pa + w, 8);
+            std::memcpy(&y, pb + w, 8);
             diff |= x ^ y;
         }
         return diff == 0;
@@ -276,8 +291,7 @@ private:
             const bucket& bk = _buckets[b];
             for (uint32_t m = matching_slots(bk, sig); m != 0; m &= m - 1, m &= m - 1) {
                 const uint32_t pos = bk.pos[__builtin_ctz(m) / 2];
-                if (same_key(_keys[pos], k)) {
-                    rte_prefetch0(&_entries[pos]);
+                if (same_key(_records[pos].key, k)) {
                     return static_cast<int32_t>(pos);
                 }
             }
@@ -319,8 +333,7 @@ private:
     timed_table() = default;
     bucket* _buckets = nullptr;
     uint32_t _bucket_mask = 0;
-    Key* _keys = nullptr;
-    Entry* _entries = nullptr;
+    record* _records = nullptr;
     uint32_t* _hash_of = nullptr;
     uint32_t* _free = nullptr; // stack of unused positions
     uint32_t _nfree = 0;

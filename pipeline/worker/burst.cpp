@@ -110,7 +110,8 @@ classifier::verdict worker::revalidate(const classifier::tables& t, int32_t pos)
     // Re-check as a new flow in its original direction.
     const auto family = static_cast<ip_family>(k.family);
     const bool lo_first = e.orig_lo_to_hi;
-    const classifier::flow f{{family, lo_first ? k.lo : k.hi}, {family, lo_first ? k.hi : k.lo}, k.proto,
+    const classifier::flow f{{family, lo_first ? k.lo_address() : k.hi_address()},
+                             {family, lo_first ? k.hi_address() : k.lo_address()}, k.proto,
                              lo_first ? k.lo_port : k.hi_port, lo_first ? k.hi_port : k.lo_port};
     _counters->ct_revalidated.add(1);
     const auto v = classifier::lookup(t, f);

@@ -240,6 +240,31 @@ TEST_F(capacity, when_full_evict_never_evicts_a_live_established_entry) {
     EXPECT_EQ(dp.counters().ct_evicted.get(), 1u);
 }
 
+// Eviction takes the evictable entry seen longest ago, whatever its timeout:
+// an embryonic UDP flow idle since t0 goes before a SYN seen a second later,
+// although the SYN (5 s) would time out long before the UDP flow (60 s).
+// Entries keep only their expiry and timeout class; this checks that the
+// last-seen time rebuilt from them orders eviction as a stored one would.
+TEST_F(capacity, when_full_evict_takes_the_entry_seen_longest_ago) {
+    auto cfg = tiny(pipeline::ct_when_full::evict);
+    cfg.conntrack.timeouts.udp = 60;
+    data_plane dp(cfg);
+    fill(dp, 6, 0);
+    const frame udp = udp4(api_v4, frontend_v4, 40000, 53); // frontend is not isolated
+    ASSERT_TRUE(dp.send1(udp, t0()));
+    ASSERT_TRUE(dp.send1(tcp4(api_v4, db_v4, 42100, 3306, tf::syn), t0() + hz()));
+    ASSERT_EQ(dp.ct_size(), 8u);
+    EXPECT_TRUE(dp.send1(tcp4(api_v4, db_v4, 43000, 3306, tf::syn), t0() + 2 * hz()));
+    EXPECT_EQ(dp.counters().ct_evicted.get(), 1u);
+    // The SYN's connection is still tracked: db's answer follows it (a new
+    // flow from db would be denied by db's egress policy).
+    EXPECT_TRUE(dp.send1(tcp4(db_v4, api_v4, 3306, 42100, tf::syn_ack), t0() + 2 * hz()));
+    // The UDP flow was the one evicted: its next packet creates an entry anew.
+    const uint64_t creates = dp.counters().ct_creates.get();
+    EXPECT_TRUE(dp.send1(udp, t0() + 2 * hz()));
+    EXPECT_EQ(dp.counters().ct_creates.get(), creates + 1);
+}
+
 // Regression (fixed; pipeline/worker/burst.cpp, step 4): a reply follows an entry created
 // earlier in its burst by position, without checking that the entry is still
 // that flow's. When a later create in the same burst evicts it (the newest
