@@ -68,7 +68,17 @@ def run(side, args, seconds, outdir):
     # neither, so simply from launch plus a generous start-up allowance.
     time.sleep(args.startup + seconds)
     if side == "podgate":
-        p.send_signal(signal.SIGINT)
+        # Under valgrind (one thread at a time, the worker busy-polling) the
+        # control thread has been seen not to act on a SIGINT for over ten
+        # minutes, and a second SIGINT ended it: ask again until it stops.
+        # The figure is per packet, so a longer run changes nothing.
+        for _ in range(10):
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=60)
+                break
+            except subprocess.TimeoutExpired:
+                print(f"podgate: still running 60 s after SIGINT; sending it again", file=sys.stderr)
     else:
         p.stdin.write(b"\n")
         p.stdin.close()
