@@ -20,6 +20,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_malloc.h>
 
 #include <unistd.h>
 
@@ -98,7 +99,15 @@ struct side_entry {
 template <typename Key>
 double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order, uint32_t capacity, int runs,
                const char* name) {
-    std::vector<side_entry> entries(capacity, side_entry{0, 0, 1, 3600, 1});
+    // From EAL memory, as podgate's tables are: hugepages when EAL has them.
+    auto* entries = static_cast<side_entry*>(rte_zmalloc("ct_keys_entries", sizeof(side_entry) * capacity, 64));
+    if (entries == nullptr) {
+        std::fprintf(stderr, "%s: cannot allocate the entry array\n", name);
+        return -1;
+    }
+    for (uint32_t i = 0; i < capacity; ++i) {
+        entries[i] = side_entry{0, 0, 1, 3600, 1};
+    }
     rte_hash_parameters p{};
     p.name = name;
     p.entries = capacity;
@@ -108,12 +117,14 @@ double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order,
     rte_hash* h = rte_hash_create(&p);
     if (h == nullptr) {
         std::fprintf(stderr, "rte_hash_create: %s\n", rte_strerror(rte_errno));
+        rte_free(entries);
         return -1;
     }
     for (const auto& k : keys) {
         if (rte_hash_add_key(h, &k) < 0) {
             std::fprintf(stderr, "%s: rte_hash_add_key failed\n", name);
             rte_hash_free(h);
+            rte_free(entries);
             return -1;
         }
     }
@@ -134,6 +145,7 @@ double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order,
             return misses;
         });
     rte_hash_free(h);
+    rte_free(entries);
     return ns;
 }
 
