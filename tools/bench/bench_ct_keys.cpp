@@ -226,13 +226,14 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::mt19937_64 rng(1);
-    // Distinct flows (a repeated 5-tuple would be one entry, not two).
+    // Random flows; a repeated 5-tuple would be one entry, not two, so the
+    // run is refused below if any repeats.
     std::vector<podgate::pipeline::parsed_packet> packets;
     std::vector<ct_key> keys;
     std::vector<bool> lo_to_hi;
     std::vector<key16> k16;
     std::vector<uint64_t> seen;
-    while (keys.size() < flows) {
+    for (uint32_t i = 0; i < flows; ++i) {
         podgate::pipeline::parsed_packet p;
         p.family = podgate::ip_family::v4;
         p.l4_proto = 6;

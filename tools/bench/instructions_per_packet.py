@@ -78,7 +78,7 @@ def run(side, args, seconds, outdir):
                 p.wait(timeout=60)
                 break
             except subprocess.TimeoutExpired:
-                print(f"podgate: still running 60 s after SIGINT; sending it again", file=sys.stderr)
+                print("podgate: still running 60 s after SIGINT; sending it again", file=sys.stderr)
     else:
         p.stdin.write(b"\n")
         p.stdin.close()
