@@ -95,32 +95,49 @@ public:
     timed_table(const timed_table&) = delete;
     timed_table& operator=(const timed_table&) = delete;
 
-    // positions[i] >= 0 for hits, negative for misses. n <= max_bulk.
-    // Three passes, so the cache misses of a burst overlap instead of
-    // queueing: hash and prefetch every home bucket; take each key's first
-    // signature match there and prefetch its record; compare. A key
-    // that is not simply there (no match, a false match, an overflow) takes
-    // the full walk.
+    // A lookup in three stages, so that a caller working through a burst can
+    // let the cache misses of one key overlap the work on others instead of
+    // queueing behind them: probe() hashes and prefetches the home bucket;
+    // candidate() (once that line has had time to arrive) takes the first
+    // signature match there and prefetches its record; resolve() compares.
+    // A key that is not simply there (no match, a false match, an overflow)
+    // takes the full walk in resolve().
+    uint32_t probe(const Key& k) const noexcept {
+        const uint32_t h = hash(k);
+        rte_prefetch0(&_buckets[h & _bucket_mask]);
+        return h;
+    }
+    uint32_t candidate(uint32_t h) const noexcept {
+        const bucket& bk = _buckets[h & _bucket_mask];
+        const uint32_t m = matching_slots(bk, signature(h));
+        const uint32_t c = m != 0 ? bk.pos[__builtin_ctz(m) / 2] : no_position;
+        if (c != no_position) {
+            prefetch_record(c);
+        }
+        return c;
+    }
+    // >= 0: the key's position; negative: not in the table. Exact whatever
+    // changed since probe(): a candidate that was removed (its record keeps
+    // the key) or taken by another key sends the search to the full walk.
+    int32_t resolve(const Key& k, uint32_t h, uint32_t c) const noexcept {
+        return c != no_position && _records[c].entry.in_use && same_key(_records[c].key, k)
+                   ? static_cast<int32_t>(c)
+                   : find(k, h);
+    }
+
+    // positions[i] >= 0 for hits, negative for misses. n <= max_bulk. The
+    // three stages each over the whole burst.
     void lookup_bulk(const Key** keys, uint32_t n, int32_t* positions) const noexcept {
         uint32_t hashes[max_bulk];
         uint32_t candidates[max_bulk];
         for (uint32_t i = 0; i < n; ++i) {
-            hashes[i] = hash(*keys[i]);
-            rte_prefetch0(&_buckets[hashes[i] & _bucket_mask]);
+            hashes[i] = probe(*keys[i]);
         }
         for (uint32_t i = 0; i < n; ++i) {
-            const bucket& bk = _buckets[hashes[i] & _bucket_mask];
-            const uint32_t m = matching_slots(bk, signature(hashes[i]));
-            const uint32_t c = m != 0 ? bk.pos[__builtin_ctz(m) / 2] : no_position;
-            candidates[i] = c;
-            if (c != no_position) {
-                prefetch_record(c);
-            }
+            candidates[i] = candidate(hashes[i]);
         }
         for (uint32_t i = 0; i < n; ++i) {
-            const uint32_t c = candidates[i];
-            positions[i] = c != no_position && same_key(_records[c].key, *keys[i]) ? static_cast<int32_t>(c)
-                                                                                    : find(*keys[i], hashes[i]);
+            positions[i] = resolve(*keys[i], hashes[i], candidates[i]);
         }
     }
     int32_t lookup(const Key& k) const noexcept { return find(k, hash(k)); }

@@ -185,6 +185,49 @@ TEST(timed_table, bulk_lookup_matches_single_lookups) {
     }
 }
 
+// The worker starts a burst's lookups while it parses and resolves them
+// later, after earlier packets may have removed entries: resolve() must give
+// what a lookup at that moment gives, even when a candidate position was
+// freed and taken by another key in between (clumped: shared signatures).
+template <typename Table>
+void staged_lookup_sees_changes_between_stages() {
+    auto t = make<Table>(64);
+    for (uint64_t i = 0; i < 48; ++i) {
+        ASSERT_GE(t->add({i, 1}), 0);
+    }
+    std::vector<test_key> keys;
+    for (uint64_t i = 0; i < 56; ++i) {
+        keys.push_back({i, 1}); // 48 present, 8 never added
+    }
+    std::vector<uint32_t> hashes;
+    std::vector<uint32_t> candidates;
+    for (const test_key& k : keys) {
+        hashes.push_back(t->probe(k));
+    }
+    for (uint32_t h : hashes) {
+        candidates.push_back(t->candidate(h));
+    }
+    for (uint64_t i = 0; i < 48; i += 3) {
+        t->remove(t->lookup({i, 1}));
+    }
+    for (uint64_t i = 100; i < 108; ++i) {
+        ASSERT_GE(t->add({i, 1}), 0); // takes freed positions
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+        const int32_t got = t->resolve(keys[i], hashes[i], candidates[i]);
+        EXPECT_EQ(got, t->lookup(keys[i])) << keys[i].a;
+        EXPECT_EQ(got >= 0, keys[i].a < 48 && keys[i].a % 3 != 0) << keys[i].a;
+    }
+}
+
+TEST(timed_table, staged_lookup_sees_changes_between_stages) {
+    staged_lookup_sees_changes_between_stages<table>();
+}
+
+TEST(timed_table, staged_lookup_sees_changes_between_stages_when_every_key_overflows) {
+    staged_lookup_sees_changes_between_stages<clumped_table>();
+}
+
 TEST(expiry_pace, due_slots_follow_time_and_are_bounded) {
     pipeline::expiry_pace pace;
     pace.start(1000, 1000, 1000000); // one sweep of 1,000 slots per 1,000,000 ticks: 1 slot per 1,000
