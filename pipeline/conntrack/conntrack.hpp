@@ -173,6 +173,7 @@ public:
     uint32_t size() const noexcept { return _table->size(); }
     uint32_t capacity() const noexcept { return _table->capacity(); }
     uint32_t slots() const noexcept { return _table->slots(); }
+    uint32_t sweep_range() const noexcept { return _table->sweep_range(); }
 
 private:
     uint64_t timeout_tsc(const ct_entry& e) const noexcept { return _timeout_tsc[static_cast<unsigned>(e.timeout)]; }

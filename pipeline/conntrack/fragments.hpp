@@ -93,6 +93,7 @@ public:
     }
 
     uint32_t slots() const noexcept { return _table->slots(); }
+    uint32_t sweep_range() const noexcept { return _table->sweep_range(); }
     uint32_t expire_step(uint64_t now, uint32_t budget) noexcept {
         return _table->expire_step(now, budget, [](const frag_entry&) {});
     }

@@ -10,9 +10,9 @@ namespace podgate::pipeline {
 
 namespace {
 
-// Each table is swept once per second: expiry is at most a second late
-// (timeouts are 10 s and up), and a million-entry table costs ~15M
-// instructions a second, whatever the packet rate.
+// Each table's used positions are swept once per second: expiry is at most
+// a second late (timeouts are 10 s and up), and a million used entries cost
+// ~15M instructions a second, whatever the packet rate.
 constexpr uint64_t expiry_sweep_seconds = 1;
 constexpr uint32_t idle_polls_before_sleep = 1024;
 static_assert(sizeof(lcore_counters::ct_states) / sizeof(counter) == ct_state_count);
@@ -38,8 +38,8 @@ std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& 
         return nullptr;
     }
     const uint64_t sweep_tsc = expiry_sweep_seconds * rte_get_tsc_hz();
-    w->_ct_pace.start(rte_rdtsc(), w->_ct->slots(), sweep_tsc);
-    w->_frag_pace.start(rte_rdtsc(), w->_frags->slots(), sweep_tsc);
+    w->_ct_pace.start(rte_rdtsc(), sweep_tsc);
+    w->_frag_pace.start(rte_rdtsc(), sweep_tsc);
     return w;
 }
 
@@ -51,13 +51,13 @@ void worker::publish_occupancy() noexcept {
 }
 
 void worker::expire(uint64_t now) noexcept {
-    if (const uint32_t due = _ct_pace.due(now); due != 0) {
+    if (const uint32_t due = _ct_pace.due(now, _ct->sweep_range()); due != 0) {
         if (const uint32_t expired = _ct->expire_step(now, due); expired != 0) {
             _counters->ct_expired.add(expired);
             publish_occupancy();
         }
     }
-    if (const uint32_t due = _frag_pace.due(now); due != 0) {
+    if (const uint32_t due = _frag_pace.due(now, _frags->sweep_range()); due != 0) {
         _frags->expire_step(now, due);
     }
 }

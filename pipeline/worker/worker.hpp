@@ -23,15 +23,20 @@ namespace podgate::pipeline {
 inline constexpr uint16_t max_burst = 32;
 inline constexpr uint32_t expiry_step_max = 256;
 
-// How many slots of a table of `slots` are due for an expiry look, at one
-// sweep of the table per `sweep_tsc`; the remainder carries over.
+// How many of a table's `slots` (its sweep range, which grows as the table
+// fills) are due for an expiry look, at one sweep per `sweep_tsc`; the
+// remainder carries over.
 class expiry_pace {
 public:
-    void start(uint64_t now, uint32_t slots, uint64_t sweep_tsc) noexcept {
+    void start(uint64_t now, uint64_t sweep_tsc) noexcept {
         _last = now;
-        _tsc_per_slot = slots == 0 || sweep_tsc / slots == 0 ? 1 : sweep_tsc / slots;
+        _sweep_tsc = sweep_tsc;
     }
-    uint32_t due(uint64_t now) noexcept {
+    uint32_t due(uint64_t now, uint32_t slots) noexcept {
+        if (slots != _slots) {
+            _slots = slots;
+            _tsc_per_slot = slots == 0 || _sweep_tsc / slots == 0 ? 1 : _sweep_tsc / slots;
+        }
         const uint64_t n = now > _last ? (now - _last) / _tsc_per_slot : 0;
         if (n >= expiry_step_max) {
             _last = now; // far behind (or a jump in time): one bounded step, no backlog
@@ -43,7 +48,9 @@ public:
 
 private:
     uint64_t _last = 0;
+    uint64_t _sweep_tsc = 1;
     uint64_t _tsc_per_slot = 1;
+    uint32_t _slots = 0;
 };
 
 // One RX queue this worker polls and where its packets leave.
@@ -96,8 +103,8 @@ public:
     void run(const std::atomic<bool>& stop) noexcept;
 
     // Incremental expiry of conntrack and fragment entries, run by the poll
-    // loop once per iteration: paced by time (each table swept once a
-    // second), not by iterations, so a busy loop does not spend its cycles
+    // loop once per iteration: paced by time (the used part of each table
+    // swept once a second), not by iterations, so a busy loop does not spend its cycles
     // re-reading slots. At most expiry_step_max slots per table per call.
     void expire(uint64_t now) noexcept;
     // Sweeps both tables whole (tests, and nothing on the packet path).

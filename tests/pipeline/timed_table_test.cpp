@@ -230,21 +230,45 @@ TEST(timed_table, staged_lookup_sees_changes_between_stages_when_every_key_overf
 
 TEST(expiry_pace, due_slots_follow_time_and_are_bounded) {
     pipeline::expiry_pace pace;
-    pace.start(1000, 1000, 1000000); // one sweep of 1,000 slots per 1,000,000 ticks: 1 slot per 1,000
-    EXPECT_EQ(pace.due(1000), 0u);
-    EXPECT_EQ(pace.due(1999), 0u);
-    EXPECT_EQ(pace.due(2000), 1u);
-    EXPECT_EQ(pace.due(2500), 0u);
-    EXPECT_EQ(pace.due(3000), 1u) << "the remainder carries over";
-    EXPECT_EQ(pace.due(103000), 100u);
-    EXPECT_EQ(pace.due(10000000), pipeline::expiry_step_max) << "one bounded step when far behind";
-    EXPECT_EQ(pace.due(10000500), 0u) << "and no backlog after it";
-    EXPECT_EQ(pace.due(5), 0u) << "time going backwards does nothing";
+    pace.start(1000, 1000000); // one sweep of 1,000 slots per 1,000,000 ticks: 1 slot per 1,000
+    EXPECT_EQ(pace.due(1000, 1000), 0u);
+    EXPECT_EQ(pace.due(1999, 1000), 0u);
+    EXPECT_EQ(pace.due(2000, 1000), 1u);
+    EXPECT_EQ(pace.due(2500, 1000), 0u);
+    EXPECT_EQ(pace.due(3000, 1000), 1u) << "the remainder carries over";
+    EXPECT_EQ(pace.due(103000, 1000), 100u);
+    EXPECT_EQ(pace.due(10000000, 1000), pipeline::expiry_step_max) << "one bounded step when far behind";
+    EXPECT_EQ(pace.due(10000500, 1000), 0u) << "and no backlog after it";
+    EXPECT_EQ(pace.due(5, 1000), 0u) << "time going backwards does nothing";
     uint64_t total = 0;
     for (uint64_t now = 10000000; now <= 11000000; now += 777) {
-        total += pace.due(now);
+        total += pace.due(now, 1000);
     }
     EXPECT_NEAR(static_cast<double>(total), 1000.0, 2.0) << "one full sweep per period";
+    total = 0;
+    for (uint64_t now = 11000000; now <= 12000000; now += 777) {
+        total += pace.due(now, 4000);
+    }
+    EXPECT_NEAR(static_cast<double>(total), 4000.0, 6.0) << "a grown range: still one sweep per period";
+}
+
+// Expiry visits only positions that have been used, so a big table holding
+// few flows still finds each expired one within a short walk.
+TEST(timed_table, expiry_sweeps_only_the_positions_ever_used) {
+    auto t = make(100000);
+    EXPECT_EQ(t->expire_step(10, 50, [](const test_entry&) {}), 0u) << "an empty table: nothing to walk";
+    for (int round = 0; round < 3; ++round) {
+        for (uint64_t i = 0; i < 10; ++i) {
+            const int32_t pos = t->add({i, static_cast<uint64_t>(round)});
+            ASSERT_GE(pos, 0);
+            ASSERT_LT(pos, 10) << "free positions are handed out lowest first";
+            t->at(pos).expires_tsc = 5;
+        }
+        EXPECT_EQ(t->sweep_range(), 10u);
+        // 10 looks from wherever the cursor stands reach every used position.
+        EXPECT_EQ(t->expire_step(6, 10, [](const test_entry&) {}), 10u) << "round " << round;
+        EXPECT_EQ(t->size(), 0u);
+    }
 }
 
 } // namespace
