@@ -14,7 +14,7 @@ from .telemetry import RUNTIME_ROOT
 
 HUGEPAGE_BYTES = 2 << 20
 MBUF_BYTES = 2560  # 2176 data room + 128 header + mempool object header, rounded up
-CT_ENTRY_BYTES = 120  # conntrack: 48 B key + 40 B entry + 8 B index + 2 bucket slots (docs/configuration.md)
+CT_ENTRY_BYTES = 120  # conntrack: a position takes 88 B (docs/configuration.md); the rest is headroom
 
 
 def memory_mb(mbufs: int, ct_capacity: int) -> int:
