@@ -24,7 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from benchlib import inputs as inp  # noqa: E402
 from benchlib import procs  # noqa: E402
-from pipeline_vs_testpmd import SOURCE, configs, log, measure  # noqa: E402
+from pipeline_vs_testpmd import SOURCE, configs, log, measure, port_lists, start  # noqa: E402
 
 
 def main(argv=None):
@@ -58,13 +58,9 @@ def main(argv=None):
                 ins = inputs[cfg.name]
                 prefix = f"pgbench-podgate-{os.getpid()}-alt{n}-{i}"
                 logf = os.path.join(args.workdir, "logs", f"alternate-{n}-{cfg.name}-{i}.log")
-                need = procs.memory_mb(inp.pool_mbufs(cfg.packets), cfg.ct_capacity)
-                c = procs.start_podgate(binary, prefix, memory, need, ins.manifest, ins.pcaps, cfg.ct_capacity,
-                                        inp.extra_mbufs(cfg.packets), logf)
+                c = start("podgate", binary, cfg, ins, memory, prefix, logf)
                 try:
-                    k = len(ins.pcaps)
-                    r = measure(c, [2 * j for j in range(k)], [2 * j + 1 for j in range(k)], args.warmup,
-                                args.window)
+                    r = measure(c, *port_lists(ins), args.warmup, args.window)
                 finally:
                     c.stop()
                 rates[label].append(r["mpps"])

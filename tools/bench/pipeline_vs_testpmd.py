@@ -105,14 +105,27 @@ def measure(contender, rx_ports, tx_ports, warmup, window):
     return r
 
 
+def start(side, binary, cfg, ins, memory, prefix, log_path):
+    """podgate (`binary`) or testpmd on configuration `cfg` with its inputs
+    `ins`: the same EAL memory and mbuf pool for both."""
+    mbufs = inp.pool_mbufs(cfg.packets)
+    mb = procs.memory_mb(mbufs, cfg.ct_capacity)
+    if side == "podgate":
+        return procs.start_podgate(binary, prefix, memory, mb, ins.manifest, ins.pcaps, cfg.ct_capacity,
+                                   inp.extra_mbufs(cfg.packets), log_path)
+    return procs.start_testpmd(binary, prefix, memory, mb, ins.pcaps, mbufs, log_path)
+
+
+def port_lists(ins):
+    """(rx, tx) ports: net_pcapK is port 2K, its net_null sink 2K+1."""
+    k = len(ins.pcaps)
+    return [2 * i for i in range(k)], [2 * i + 1 for i in range(k)]
+
+
 def run_config(cfg, args, cache, memory):
     log(f"== {cfg.name}: {cfg.what}")
     ins = cache.inputs(cfg.cluster, cfg.flows, cfg.allow, cfg.packets)
-    k = len(ins.pcaps)
-    rx_ports = [2 * i for i in range(k)]
-    tx_ports = [2 * i + 1 for i in range(k)]
-    mbufs = inp.pool_mbufs(cfg.packets)
-    mb = procs.memory_mb(mbufs, cfg.ct_capacity)
+    rx_ports, tx_ports = port_lists(ins)
     results = {"podgate": [], "testpmd": []}
     loads = []
     os.makedirs(os.path.join(args.workdir, "logs"), exist_ok=True)
@@ -121,11 +134,7 @@ def run_config(cfg, args, cache, memory):
             prefix = f"pgbench-{side}-{os.getpid()}-{cfg.name}-{i}"
             logf = os.path.join(args.workdir, "logs", f"{cfg.name}-{side}-{i}.log")
             loads.append(os.getloadavg()[0])
-            if side == "podgate":
-                c = procs.start_podgate(args.podgate, prefix, memory, mb, ins.manifest, ins.pcaps, cfg.ct_capacity,
-                                        inp.extra_mbufs(cfg.packets), logf)
-            else:
-                c = procs.start_testpmd(args.testpmd, prefix, memory, mb, ins.pcaps, mbufs, logf)
+            c = start(side, args.podgate if side == "podgate" else args.testpmd, cfg, ins, memory, prefix, logf)
             try:
                 r = measure(c, rx_ports, tx_ports, args.warmup, args.window)
             except RuntimeError as e:
@@ -140,7 +149,7 @@ def run_config(cfg, args, cache, memory):
     tp = statistics.median(r["mpps"] for r in results["testpmd"])
     summary = {
         "name": cfg.name, "what": cfg.what, "cluster": cfg.cluster.__dict__, "flows": cfg.flows,
-        "allow": cfg.allow, "packets": cfg.packets, "pcap_ports": k, "ct_capacity": cfg.ct_capacity,
+        "allow": cfg.allow, "packets": cfg.packets, "pcap_ports": len(ins.pcaps), "ct_capacity": cfg.ct_capacity,
         "targets": list(cfg.targets), "podgate_mpps": pg, "testpmd_mpps": tp, "ratio": pg / tp if tp else 0,
         "load_median": statistics.median(loads), "runs": results,
     }

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from benchlib import inputs as inp  # noqa: E402
 from benchlib import procs  # noqa: E402
 from benchlib.telemetry import Telemetry  # noqa: E402
-from pipeline_vs_testpmd import SOURCE, configs, log  # noqa: E402
+from pipeline_vs_testpmd import SOURCE, configs, log, port_lists, start  # noqa: E402
 
 
 def worker_tid(pid: int) -> str:
@@ -58,16 +58,10 @@ def shares(data: str, sort: str):
 
 def profile(side, cfg, args, cache, memory, outdir):
     ins = cache.inputs(cfg.cluster, cfg.flows, cfg.allow, cfg.packets)
-    mbufs = inp.pool_mbufs(cfg.packets)
-    mb = procs.memory_mb(mbufs, cfg.ct_capacity)
     prefix = f"pgbench-{side}-{os.getpid()}-profile"
-    logf = os.path.join(outdir, f"{side}.log")
-    if side == "podgate":
-        c = procs.start_podgate(os.path.join(args.build, "app/podgate"), prefix, memory, mb, ins.manifest, ins.pcaps,
-                                cfg.ct_capacity, inp.extra_mbufs(cfg.packets), logf)
-    else:
-        c = procs.start_testpmd(args.testpmd, prefix, memory, mb, ins.pcaps, mbufs, logf)
-    rx_ports = [2 * i for i in range(len(ins.pcaps))]
+    binary = os.path.join(args.build, "app/podgate") if side == "podgate" else args.testpmd
+    c = start(side, binary, cfg, ins, memory, prefix, os.path.join(outdir, f"{side}.log"))
+    rx_ports, _ = port_lists(ins)
     data = os.path.join(outdir, f"{side}.data")
     try:
         tele = Telemetry(prefix, alive=c.alive)
