@@ -9,7 +9,8 @@
 // a stop-the-world sweep, and only over the positions ever used: free
 // positions are handed out lowest first, so a million-entry table holding
 // 100k flows is swept over 100k records, not a million (the sweep was 4-5%
-// of a worker's time at 100k flows, by perf). Not thread-safe: one lcore reads and writes.
+// of a worker's time at 100k flows, by perf). Not thread-safe: one lcore
+// reads and writes.
 //
 // Why not rte_hash: measured on this pipeline (docs/performance.md), its
 // generic bulk lookup cost ~215 instructions per packet (hash through a

@@ -104,8 +104,9 @@ public:
 
     // Incremental expiry of conntrack and fragment entries, run by the poll
     // loop once per iteration: paced by time (the used part of each table
-    // swept once a second), not by iterations, so a busy loop does not spend its cycles
-    // re-reading slots. At most expiry_step_max slots per table per call.
+    // swept once a second), not by iterations, so a busy loop does not spend
+    // its cycles re-reading slots. At most expiry_step_max slots per table
+    // per call.
     void expire(uint64_t now) noexcept;
     // Sweeps both tables whole (tests, and nothing on the packet path).
     void expire_all(uint64_t now) noexcept;
