@@ -1,7 +1,7 @@
 // bench_classifier: ns per lookup, build time and memory of podgate's compiled
 // tables against rte_acl (the policy set expanded to 5-tuple rules, see
 // acl_expand.hpp) and against rte_lpm + rte_hash (dpdk_tables.hpp), on the same
-// synthetic clusters (tools/synth) and the same IPv4 flows, in bursts.
+// synthetic clusters (tests/support/synth) and the same IPv4 flows, in bursts.
 //
 //   bench_classifier [--cases P:N:M,...] [--flows N] [--runs R] [--burst B]
 //                    [--seed S] [--check N] [--acl-max-rules N] [--acl-budget-mb MB]

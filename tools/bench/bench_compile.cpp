@@ -1,6 +1,6 @@
 // bench_compile: how long parsing and compiling take as clusters grow, and how
 // big the tables get. Per case (pods/policies/namespaces), in a forked child:
-// generate a scale cluster (tools/synth), serialise it as kubectl YAML and
+// generate a scale cluster (tests/support/synth), serialise it as kubectl YAML and
 // JSON, time config::load_manifest_text on both, time classifier::compile
 // (median of --runs), the peak RSS growth of one compile, the table stats, and
 // the cost of recompiling after one pod is added and after one policy changes

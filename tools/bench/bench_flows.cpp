@@ -1,6 +1,6 @@
 // bench_flows: distinct IPv4 flows for the pipeline benchmark, in the flow
 // format podgate-traffic reads, from the same synthetic cluster podgate-synth
-// writes for the same parameters (tools/synth is deterministic), with an
+// writes for the same parameters (tests/support/synth is deterministic), with an
 // exact share of flows that podgate's compiled tables allow.
 //
 //   bench_flows --pods P --policies N --namespaces M [--seed S]
@@ -16,7 +16,7 @@
 #include "classifier/lookup/lookup.hpp"
 #include "classifier/reference/evaluator.hpp"
 #include "tools/bench/flow_sample.hpp"
-#include "tools/synth/generate.hpp"
+#include "tests/support/synth/generate.hpp"
 
 #include <cmath>
 #include <cstdio>

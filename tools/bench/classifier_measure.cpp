@@ -6,7 +6,7 @@
 #include "tools/bench/acl_expand.hpp"
 #include "tools/bench/dpdk_tables.hpp"
 #include "tools/bench/flow_sample.hpp"
-#include "tools/synth/generate.hpp"
+#include "tests/support/synth/generate.hpp"
 
 #include <algorithm>
 #include <chrono>

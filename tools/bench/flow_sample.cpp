@@ -1,6 +1,6 @@
 #include "tools/bench/flow_sample.hpp"
 
-#include "tools/synth/random.hpp"
+#include "tests/support/synth/random.hpp"
 
 #include <map>
 #include <set>

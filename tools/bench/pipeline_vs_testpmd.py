@@ -217,10 +217,10 @@ def main(argv=None):
         ap.error(f"unknown configs {sorted(unknown)} (see --list)" if unknown else "nothing to run")
     args.podgate = os.path.join(args.build, "app/podgate")
     for exe in (args.podgate, os.path.join(args.build, "tools/bench/bench_flows"),
-                os.path.join(args.build, "tools/synth/podgate-synth")):
+                os.path.join(args.build, "tests/support/synth/podgate-synth")):
         if not os.access(exe, os.X_OK):
             ap.error(f"{exe} missing: ninja -C {args.build} app/podgate tools/bench/bench_flows "
-                     "tools/synth/podgate-synth")
+                     "tests/support/synth/podgate-synth")
     cache = inp.InputCache(args.workdir, args.build, SOURCE, log)
     need_mb = max(procs.memory_mb(inp.pool_mbufs(c.packets), c.ct_capacity) for c in chosen)
     memory = procs.MemoryMode(args.memory, need_mb, log)

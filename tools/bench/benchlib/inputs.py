@@ -59,7 +59,7 @@ class Inputs:
 class InputCache:
     def __init__(self, workdir: str, build: str, source: str, log):
         self.workdir = workdir
-        self.synth = os.path.join(build, "tools/synth/podgate-synth")
+        self.synth = os.path.join(build, "tests/support/synth/podgate-synth")
         self.bench_flows = os.path.join(build, "tools/bench/bench_flows")
         self.traffic = os.path.join(source, "tools/traffic/podgate-traffic")
         self.log = log
