@@ -57,7 +57,8 @@ struct options {
 };
 
 int parse(int argc, char** argv, options& o) {
-    std::vector<std::string> cases{"1000:1:20", "1000:100:20", "10000:1000:200", "100000:10000:2000"};
+    std::vector<std::string> cases{"1000:1:20", "1000:100:20", "10000:1000:200",
+                                   "100000:10000:2000"};
     std::string sweep;
     size_t acl_budget_mb = o.base.acl_budget >> 20;
     CLI::App app{"bench_classifier: podgate's tables against rte_acl and rte_lpm + rte_hash"};
@@ -68,14 +69,22 @@ int parse(int argc, char** argv, options& o) {
     app.add_option("--flows", o.base.flows, "IPv4 flows classified per pass")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    app.add_option("--runs", o.base.runs, "timed passes (median)")->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--burst", o.base.burst, "flows per lookup call")->check(CLI::Range(1, 32))->capture_default_str();
-    app.add_option("--seed", o.base.seed, "cluster and flow seed")->capture_default_str();
-    app.add_option("--check", o.base.check, "flows also checked against the reference")->capture_default_str();
-    app.add_option("--acl-max-rules", o.base.acl_max_rules, "larger expansions are counted, not built")
+    app.add_option("--runs", o.base.runs, "timed passes (median)")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    app.add_option("--acl-budget-mb", acl_budget_mb, "rte_acl_config.max_size")->capture_default_str();
-    app.add_option("--acl-sweep", sweep, "rte_acl on growing samples of one case's expansion")->check(bench::shape_check);
+    app.add_option("--burst", o.base.burst, "flows per lookup call")
+        ->check(CLI::Range(1, 32))
+        ->capture_default_str();
+    app.add_option("--seed", o.base.seed, "cluster and flow seed")->capture_default_str();
+    app.add_option("--check", o.base.check, "flows also checked against the reference")
+        ->capture_default_str();
+    app.add_option("--acl-max-rules", o.base.acl_max_rules,
+                   "larger expansions are counted, not built")
+        ->capture_default_str();
+    app.add_option("--acl-budget-mb", acl_budget_mb, "rte_acl_config.max_size")
+        ->capture_default_str();
+    app.add_option("--acl-sweep", sweep, "rte_acl on growing samples of one case's expansion")
+        ->check(bench::shape_check);
     app.add_option("--timeout", o.timeout_s, "seconds per case")->capture_default_str();
     app.add_option("--rss-limit-mb", o.rss_limit_mib, "kill a case past this RSS (0: no limit)")
         ->capture_default_str();

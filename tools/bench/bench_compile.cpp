@@ -54,7 +54,9 @@ std::optional<int> parse_args(int argc, char** argv, options& o) {
         ->delimiter(',')
         ->check(podgate::bench::shape_check)
         ->capture_default_str();
-    app.add_option("--runs", runs, "compile repetitions (median)")->check(CLI::PositiveNumber)->capture_default_str();
+    app.add_option("--runs", runs, "compile repetitions (median)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     app.add_option("--seed", seed, "cluster seed")->capture_default_str();
     app.add_flag("--no-parse", no_parse, "skip timing the YAML and JSON loaders");
     app.add_flag("--no-fork", no_fork, "run every case in this process");

@@ -196,10 +196,17 @@ int main(int argc, char** argv) {
     uint32_t capacity = 1u << 20;
     int runs = 5;
     std::string eal = "--no-huge -m 1024 --no-pci --no-telemetry -l 0 --log-level=*:error";
-    CLI::App app{"bench_ct_keys: one conntrack hit, podgate's table against rte_hash + an entry array"};
-    app.add_option("--flows", flows, "flows inserted and looked up")->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--capacity", capacity, "table capacity")->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--runs", runs, "timed passes (median)")->check(CLI::PositiveNumber)->capture_default_str();
+    CLI::App app{
+        "bench_ct_keys: one conntrack hit, podgate's table against rte_hash + an entry array"};
+    app.add_option("--flows", flows, "flows inserted and looked up")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--capacity", capacity, "table capacity")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--runs", runs, "timed passes (median)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     app.add_option("--eal", eal, "EAL arguments")->capture_default_str();
     try {
         app.parse(argc, argv);

@@ -18,7 +18,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -212,20 +211,28 @@ struct flows_options {
     std::string out = "-";
 };
 
+bool has_v6_pods(const config::cluster& c) {
+    for (const auto& p : c.pods) {
+        for (const auto& a : p.ips) {
+            if (p.is_endpoint() && a.family == ip_family::v6) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 int run_flows(const common_options& opt, const flows_options& fo) {
     auto l = load_and_compile(opt, true);
     if (!l) {
         return 1;
     }
-    const auto& pods = l->load.objects.pods;
-    const bool v6_pods = std::any_of(pods.begin(), pods.end(), [](const config::pod& p) {
-        return p.is_endpoint() && std::any_of(p.ips.begin(), p.ips.end(),
-                                              [](const ip_address& a) { return a.family == ip_family::v6; });
-    });
-    if (fo.gen.ipv6_fraction > 0 && !v6_pods) {
-        std::cerr << "warning: no IPv6 pod addresses: IPv6 flows are between external addresses only\n";
+    if (fo.gen.ipv6_fraction > 0 && !has_v6_pods(l->load.objects)) {
+        std::cerr
+            << "warning: no IPv6 pod addresses: IPv6 flows are between external addresses only\n";
     }
-    const auto list = tools::generate_flows(l->load.objects, *l->tables, fo.gen, fo.count, fo.allow_fraction);
+    const auto list =
+        tools::generate_flows(l->load.objects, *l->tables, fo.gen, fo.count, fo.allow_fraction);
     if (!list.error.empty()) {
         std::cerr << "error: " << list.error << "\n";
         return 1;
@@ -235,8 +242,9 @@ int run_flows(const common_options& opt, const flows_options& fo) {
         file.open(fo.out);
     }
     std::ostream& out = fo.out != "-" ? file : std::cout;
-    out << "# podgate-policy flows --count " << fo.count << " --seed " << fo.gen.seed << " --ipv6-fraction "
-        << fo.gen.ipv6_fraction << " --external-fraction " << fo.gen.external_fraction;
+    out << "# podgate-policy flows --count " << fo.count << " --seed " << fo.gen.seed
+        << " --ipv6-fraction " << fo.gen.ipv6_fraction << " --external-fraction "
+        << fo.gen.external_fraction;
     if (fo.allow_fraction) {
         out << " --allow-fraction " << *fo.allow_fraction;
     }
@@ -279,16 +287,23 @@ int main(int argc, char** argv) {
     add_common(explain);
     explain->add_option("--flow", flow_text, "\"PROTO SRC_IP SRC_PORT DST_IP DST_PORT\"")->required();
     flows_options fo;
-    auto* flows = app.add_subcommand("flows", "write distinct flows drawn from the manifests (benchmarks, traffic)");
+    auto* flows = app.add_subcommand(
+        "flows", "write distinct flows drawn from the manifests (benchmarks, traffic)");
     add_common(flows);
-    flows->add_option("--count", fo.count, "number of flows")->required()->check(CLI::PositiveNumber);
+    flows->add_option("--count", fo.count, "number of flows")
+        ->required()
+        ->check(CLI::PositiveNumber);
     double allow_fraction = 0;
-    auto* allow_option = flows->add_option("--allow-fraction", allow_fraction, "exact share the compiled tables allow")
+    auto* allow_option = flows
+                             ->add_option("--allow-fraction", allow_fraction,
+                                          "exact share the compiled tables allow")
                              ->check(CLI::Range(0.0, 1.0));
     flows->add_option("--ipv6-fraction", fo.gen.ipv6_fraction, "share of IPv6 flows")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    flows->add_option("--external-fraction", fo.gen.external_fraction, "per end: an address outside the cluster")
+    flows
+        ->add_option("--external-fraction", fo.gen.external_fraction,
+                     "per end: an address outside the cluster")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     flows->add_option("--seed", fo.gen.seed, "generator seed")->capture_default_str();
