@@ -11,7 +11,7 @@
 #include "classifier/lookup/attribution.hpp"
 #include "tests/differential/flow_source.hpp"
 #include "tests/differential/harness.hpp"
-#include "tools/synth/generate.hpp"
+#include "tests/support/synth/generate.hpp"
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>

@@ -10,7 +10,7 @@
 
 #include "classifier/tables/flow.hpp"
 #include "config/cluster.hpp"
-#include "tools/synth/random.hpp"
+#include "tests/support/synth/random.hpp"
 
 #include <cstdint>
 #include <map>

@@ -2,7 +2,7 @@
 
 #include "classifier/text/flow_text.hpp"
 #include "tests/differential/flow_source.hpp"
-#include "tools/synth/writer.hpp"
+#include "tests/support/synth/writer.hpp"
 
 #include <gtest/gtest.h>
 

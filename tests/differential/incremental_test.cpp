@@ -14,7 +14,7 @@
 #include "classifier/compile/pod_slots.hpp"
 #include "tests/differential/flow_source.hpp"
 #include "tests/differential/harness.hpp"
-#include "tools/synth/generate.hpp"
+#include "tests/support/synth/generate.hpp"
 
 #include <gtest/gtest.h>
 

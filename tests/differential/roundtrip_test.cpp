@@ -6,8 +6,8 @@
 #include "config/manifest_loader.hpp"
 #include "tests/differential/flow_source.hpp"
 #include "tests/differential/harness.hpp"
-#include "tools/synth/generate.hpp"
-#include "tools/synth/writer.hpp"
+#include "tests/support/synth/generate.hpp"
+#include "tests/support/synth/writer.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // bench_classifier: ns per lookup, build time and memory of podgate's compiled
 // tables against rte_acl (the policy set expanded to 5-tuple rules, see
 // acl_expand.hpp) and against rte_lpm + rte_hash (dpdk_tables.hpp), on the same
-// synthetic clusters (tools/synth) and the same IPv4 flows, in bursts.
+// synthetic clusters (tests/support/synth) and the same IPv4 flows, in bursts.
 //
 //   bench_classifier [--cases P:N:M,...] [--flows N] [--runs R] [--burst B]
 //                    [--seed S] [--check N] [--acl-max-rules N] [--acl-budget-mb MB]
@@ -18,6 +18,7 @@
 // Built, never registered as a test.
 
 #include "tools/bench/classifier_measure.hpp"
+#include "tools/bench/cluster_shape.hpp"
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -33,14 +34,15 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace {
 
 using nlohmann::json;
+namespace bench = podgate::bench;
 using podgate::bench::classifier_case;
 
 struct options {
@@ -54,89 +56,59 @@ struct options {
     uint64_t rss_limit_mib = 8192;
 };
 
-constexpr const char* usage =
-    "usage: bench_classifier [--cases P:N:M,...] [--flows N] [--runs R] [--burst B] [--seed S]\n"
-    "         [--check N] [--acl-max-rules N] [--acl-budget-mb MB] [--acl-sweep P:N:M]\n"
-    "         [--timeout S] [--rss-limit-mb MB] [--eal \"ARGS\"] [--json FILE]\n"
-    "  cases default 1000:1:20,1000:100:20,10000:1000:200,100000:10000:2000 (pods:policies:namespaces)\n";
-
-bool parse_case(const std::string& text, classifier_case& c) {
-    return std::sscanf(text.c_str(), "%u:%u:%u", &c.pods, &c.policies, &c.namespaces) == 3 && c.namespaces > 0;
-}
-
 int parse(int argc, char** argv, options& o) {
-    std::string cases = "1000:1:20,1000:100:20,10000:1000:200,100000:10000:2000";
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "bench_classifier: %s needs a value\n%s", a.c_str(), usage);
-            return 2;
-        }
-        const std::string v = argv[++i];
-        try {
-            if (a == "--cases") {
-                cases = v;
-            } else if (a == "--flows") {
-                o.base.flows = static_cast<uint32_t>(std::stoul(v));
-            } else if (a == "--runs") {
-                o.base.runs = std::stoi(v);
-            } else if (a == "--burst") {
-                o.base.burst = static_cast<uint32_t>(std::stoul(v));
-            } else if (a == "--seed") {
-                o.base.seed = std::stoull(v);
-            } else if (a == "--check") {
-                o.base.check = static_cast<uint32_t>(std::stoul(v));
-            } else if (a == "--acl-max-rules") {
-                o.base.acl_max_rules = std::stoull(v);
-            } else if (a == "--acl-budget-mb") {
-                o.base.acl_budget = static_cast<size_t>(std::stoull(v)) << 20;
-            } else if (a == "--acl-sweep") {
-                o.sweep = true;
-                if (!parse_case(v, o.sweep_case)) {
-                    throw std::invalid_argument(v);
-                }
-            } else if (a == "--timeout") {
-                o.timeout_s = std::stoi(v);
-            } else if (a == "--rss-limit-mb") {
-                o.rss_limit_mib = std::stoull(v);
-            } else if (a == "--eal") {
-                o.eal = v;
-            } else if (a == "--json") {
-                o.json_file = v;
-            } else {
-                std::fprintf(stderr, "bench_classifier: unknown option %s\n%s", a.c_str(), usage);
-                return 2;
-            }
-        } catch (const std::exception&) {
-            std::fprintf(stderr, "bench_classifier: bad value for %s: %s\n", a.c_str(), v.c_str());
-            return 2;
-        }
+    std::vector<std::string> cases{"1000:1:20", "1000:100:20", "10000:1000:200",
+                                   "100000:10000:2000"};
+    std::string sweep;
+    size_t acl_budget_mb = o.base.acl_budget >> 20;
+    CLI::App app{"bench_classifier: podgate's tables against rte_acl and rte_lpm + rte_hash"};
+    app.add_option("--cases", cases, "pods:policies:namespaces, comma-separated")
+        ->delimiter(',')
+        ->check(bench::shape_check)
+        ->capture_default_str();
+    app.add_option("--flows", o.base.flows, "IPv4 flows classified per pass")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--runs", o.base.runs, "timed passes (median)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--burst", o.base.burst, "flows per lookup call")
+        ->check(CLI::Range(1, 32))
+        ->capture_default_str();
+    app.add_option("--seed", o.base.seed, "cluster and flow seed")->capture_default_str();
+    app.add_option("--check", o.base.check, "flows also checked against the reference")
+        ->capture_default_str();
+    app.add_option("--acl-max-rules", o.base.acl_max_rules,
+                   "larger expansions are counted, not built")
+        ->capture_default_str();
+    app.add_option("--acl-budget-mb", acl_budget_mb, "rte_acl_config.max_size")
+        ->capture_default_str();
+    app.add_option("--acl-sweep", sweep, "rte_acl on growing samples of one case's expansion")
+        ->check(bench::shape_check);
+    app.add_option("--timeout", o.timeout_s, "seconds per case")->capture_default_str();
+    app.add_option("--rss-limit-mb", o.rss_limit_mib, "kill a case past this RSS (0: no limit)")
+        ->capture_default_str();
+    app.add_option("--eal", o.eal, "EAL arguments")->capture_default_str();
+    app.add_option("--json", o.json_file, "write every figure as JSON");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
     }
-    if (o.base.flows == 0 || o.base.runs < 1 || o.base.burst == 0 || o.base.burst > 32) {
-        std::fprintf(stderr, "bench_classifier: --flows >= 1, --runs >= 1, --burst 1..32\n");
-        return 2;
-    }
-    std::stringstream ss(cases);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
+    o.base.acl_budget = acl_budget_mb << 20;
+    const auto with_shape = [&](const std::string& text) {
         classifier_case c = o.base;
-        if (!parse_case(item, c)) {
-            std::fprintf(stderr, "bench_classifier: bad case '%s' (P:N:M)\n", item.c_str());
-            return 2;
-        }
-        o.cases.push_back(c);
-    }
-    o.sweep_case = [&] {
-        classifier_case c = o.base;
-        c.pods = o.sweep_case.pods;
-        c.policies = o.sweep_case.policies;
-        c.namespaces = o.sweep_case.namespaces;
+        const bench::cluster_shape s = bench::to_shape(text);
+        c.pods = s.pods;
+        c.policies = s.policies;
+        c.namespaces = s.namespaces;
         return c;
-    }();
+    };
+    for (const auto& item : cases) {
+        o.cases.push_back(with_shape(item));
+    }
+    o.sweep = !sweep.empty();
+    o.sweep_case = with_shape(sweep.empty() ? "0:0:1" : sweep);
     return -1;
 }
 

@@ -1,6 +1,6 @@
 // bench_compile: how long parsing and compiling take as clusters grow, and how
 // big the tables get. Per case (pods/policies/namespaces), in a forked child:
-// generate a scale cluster (tools/synth), serialise it as kubectl YAML and
+// generate a scale cluster (tests/support/synth), serialise it as kubectl YAML and
 // JSON, time config::load_manifest_text on both, time classifier::compile
 // (median of --runs), the peak RSS growth of one compile, the table stats, and
 // the cost of recompiling after one pod is added and after one policy changes
@@ -12,11 +12,13 @@
 //
 // Built, never registered as a test.
 
+#include "tools/bench/cluster_shape.hpp"
 #include "tools/bench/compile_measure.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,60 +42,43 @@ struct options {
     bool fork_cases = true;
 };
 
-constexpr const char* usage = "usage: bench_compile [--cases P:N:M[,P:N:M...]] [--runs R] [--seed "
-                              "S] [--no-parse] [--no-fork] [--json]\n"
-                              "  P pods, N policies, M namespaces per case (default "
-                              "1000:100:20,10000:1000:200,100000:10000:2000)\n";
-
-bool parse_cases(const std::string& text, std::vector<case_spec>& out) {
-    out.clear();
-    size_t pos = 0;
-    while (pos <= text.size()) {
-        const size_t end = std::min(text.find(',', pos), text.size());
-        case_spec c;
-        if (std::sscanf(text.substr(pos, end - pos).c_str(), "%u:%u:%u", &c.pods, &c.policies,
-                        &c.namespaces) != 3 ||
-            c.namespaces == 0) {
-            return false;
-        }
-        out.push_back(c);
-        pos = end + 1;
-    }
-    return !out.empty();
-}
-
-bool parse_args(int argc, char** argv, options& o) {
-    parse_cases("1000:100:20,10000:1000:200,100000:10000:2000", o.cases);
+// Returns the exit status when the program should stop (--help, bad usage).
+std::optional<int> parse_args(int argc, char** argv, options& o) {
+    std::vector<std::string> cases{"1000:100:20", "10000:1000:200", "100000:10000:2000"};
     int runs = 3;
     uint64_t seed = 1;
-    bool parse = true;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (a == "--cases" && has_value) {
-            if (!parse_cases(argv[++i], o.cases)) {
-                return false;
-            }
-        } else if (a == "--runs" && has_value) {
-            runs = std::max(1, std::atoi(argv[++i]));
-        } else if (a == "--seed" && has_value) {
-            seed = std::strtoull(argv[++i], nullptr, 0);
-        } else if (a == "--no-parse") {
-            parse = false;
-        } else if (a == "--no-fork") {
-            o.fork_cases = false;
-        } else if (a == "--json") {
-            o.json_output = true;
-        } else {
-            return false;
-        }
+    bool no_parse = false;
+    bool no_fork = false;
+    CLI::App app{"bench_compile: parse and compile time and table size as clusters grow"};
+    app.add_option("--cases", cases, "pods:policies:namespaces, comma-separated")
+        ->delimiter(',')
+        ->check(podgate::bench::shape_check)
+        ->capture_default_str();
+    app.add_option("--runs", runs, "compile repetitions (median)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--seed", seed, "cluster seed")->capture_default_str();
+    app.add_flag("--no-parse", no_parse, "skip timing the YAML and JSON loaders");
+    app.add_flag("--no-fork", no_fork, "run every case in this process");
+    app.add_flag("--json", o.json_output, "print JSON instead of tables");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
     }
-    for (auto& c : o.cases) {
+    o.fork_cases = !no_fork;
+    for (const auto& text : cases) {
+        const auto shape = podgate::bench::to_shape(text);
+        case_spec c;
+        c.pods = shape.pods;
+        c.policies = shape.policies;
+        c.namespaces = shape.namespaces;
         c.runs = runs;
         c.seed = seed;
-        c.parse = parse;
+        c.parse = !no_parse;
+        o.cases.push_back(c);
     }
-    return true;
+    return std::nullopt;
 }
 
 json build_info() {
@@ -265,9 +250,8 @@ void print_tables(const json& info, const std::vector<json>& results) {
 
 int main(int argc, char** argv) {
     options o;
-    if (!parse_args(argc, argv, o)) {
-        std::fputs(usage, stderr);
-        return 2;
+    if (const auto rc = parse_args(argc, argv, o)) {
+        return *rc;
     }
     const json info = build_info();
     std::vector<json> results;

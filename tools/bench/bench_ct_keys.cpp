@@ -16,6 +16,7 @@
 
 #include "pipeline/conntrack/conntrack.hpp"
 
+#include <CLI/CLI.hpp>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
@@ -195,21 +196,22 @@ int main(int argc, char** argv) {
     uint32_t capacity = 1u << 20;
     int runs = 5;
     std::string eal = "--no-huge -m 1024 --no-pci --no-telemetry -l 0 --log-level=*:error";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        const std::string v = argv[i + 1];
-        if (a == "--flows") {
-            flows = static_cast<uint32_t>(std::stoul(v));
-        } else if (a == "--capacity") {
-            capacity = static_cast<uint32_t>(std::stoul(v));
-        } else if (a == "--runs") {
-            runs = std::stoi(v);
-        } else if (a == "--eal") {
-            eal = v;
-        } else {
-            std::fprintf(stderr, "usage: bench_ct_keys [--flows N] [--capacity N] [--runs R] [--eal ARGS]\n");
-            return 2;
-        }
+    CLI::App app{
+        "bench_ct_keys: one conntrack hit, podgate's table against rte_hash + an entry array"};
+    app.add_option("--flows", flows, "flows inserted and looked up")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--capacity", capacity, "table capacity")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--runs", runs, "timed passes (median)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--eal", eal, "EAL arguments")->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
     }
     std::vector<std::string> words{"bench_ct_keys"};
     std::stringstream ss(eal);

@@ -3,10 +3,10 @@
 #include "classifier/compile/compiler.hpp"
 #include "classifier/lookup/lookup.hpp"
 #include "classifier/reference/evaluator.hpp"
+#include "tests/support/synth/generate.hpp"
 #include "tools/bench/acl_expand.hpp"
 #include "tools/bench/dpdk_tables.hpp"
-#include "tools/bench/flow_sample.hpp"
-#include "tools/synth/generate.hpp"
+#include "tools/policy/flowgen.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -144,7 +144,10 @@ json measure_case(const classifier_case& c) {
         out["error"] = "podgate compile failed";
         return out;
     }
-    const std::vector<classifier::flow> flows = sample_flows(cl, c.flows, c.seed + 1);
+    // IPv4 only: rte_acl gets one context for one family.
+    tools::flow_generator gen(cl, {.seed = c.seed + 1});
+    std::vector<classifier::flow> flows(c.flows);
+    std::generate(flows.begin(), flows.end(), [&gen] { return gen.next(); });
     const uint32_t n = static_cast<uint32_t>(flows.size());
     const uint32_t burst = std::clamp<uint32_t>(c.burst, 1, 32);
 

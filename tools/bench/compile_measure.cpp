@@ -3,8 +3,8 @@
 #include "classifier/compile/compiler.hpp"
 #include "classifier/compile/incremental.hpp"
 #include "config/manifest_loader.hpp"
-#include "tools/synth/generate.hpp"
-#include "tools/synth/writer.hpp"
+#include "tests/support/synth/generate.hpp"
+#include "tests/support/synth/writer.hpp"
 
 #include <malloc.h>
 #include <sys/wait.h>

@@ -7,7 +7,7 @@ worker core, identical inputs, measured from outside through DPDK telemetry.
         [--workdir /tmp/podgate-bench] [--json FILE] [--list]
 
 Per configuration: a synthetic cluster (podgate-synth), distinct IPv4 flows
-with an exact allowed share (bench_flows, decided by podgate's own tables), a
+with an exact allowed share (podgate-policy flows, decided by podgate's own tables), a
 64-byte mix (podgate-traffic mix, round-robin over the flows), replayed by
 net_pcap (infinite_rx) into net_null (no-rx) sinks. Both contenders get the
 same EAL arguments (-l 0-1: main lcore 0, one forwarding/worker lcore 1, the
@@ -216,11 +216,11 @@ def main(argv=None):
     if unknown or not chosen or args.runs < 1:
         ap.error(f"unknown configs {sorted(unknown)} (see --list)" if unknown else "nothing to run")
     args.podgate = os.path.join(args.build, "app/podgate")
-    for exe in (args.podgate, os.path.join(args.build, "tools/bench/bench_flows"),
-                os.path.join(args.build, "tools/synth/podgate-synth")):
+    for exe in (args.podgate, os.path.join(args.build, "tools/policy/podgate-policy"),
+                os.path.join(args.build, "tests/support/synth/podgate-synth")):
         if not os.access(exe, os.X_OK):
-            ap.error(f"{exe} missing: ninja -C {args.build} app/podgate tools/bench/bench_flows "
-                     "tools/synth/podgate-synth")
+            ap.error(f"{exe} missing: ninja -C {args.build} app/podgate tools/policy/podgate-policy "
+                     "tests/support/synth/podgate-synth")
     cache = inp.InputCache(args.workdir, args.build, SOURCE, log)
     need_mb = max(procs.memory_mb(inp.pool_mbufs(c.packets), c.ct_capacity) for c in chosen)
     memory = procs.MemoryMode(args.memory, need_mb, log)

@@ -3,12 +3,16 @@
 //   check   PATH...                      validate, compile, print statistics
 //   verdict [--flows FILE] PATH...       one verdict line per flow (compiled tables)
 //   explain PATH... --flow "tcp ..."     why, for a person (reference evaluator)
+//   flows   PATH... --count N [--allow-fraction F]
+//                                        a flow list drawn from the manifests, with an
+//                                        exact allowed share (compiled tables; flowgen.hpp)
 
 #include "classifier/compile/compiler.hpp"
 #include "classifier/lookup/lookup.hpp"
 #include "classifier/reference/evaluator.hpp"
 #include "classifier/text/flow_text.hpp"
 #include "config/manifest_loader.hpp"
+#include "tools/policy/flowgen.hpp"
 #include "tools/policy/lint.hpp"
 
 #include <CLI/CLI.hpp>
@@ -200,6 +204,62 @@ int run_explain(const common_options& opt, const std::string& flow_text) {
     return 0;
 }
 
+struct flows_options {
+    uint32_t count = 0;
+    std::optional<double> allow_fraction;
+    tools::flowgen_params gen;
+    std::string out = "-";
+};
+
+bool has_v6_pods(const config::cluster& c) {
+    for (const auto& p : c.pods) {
+        for (const auto& a : p.ips) {
+            if (p.is_endpoint() && a.family == ip_family::v6) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+int run_flows(const common_options& opt, const flows_options& fo) {
+    auto l = load_and_compile(opt, true);
+    if (!l) {
+        return 1;
+    }
+    if (fo.gen.ipv6_fraction > 0 && !has_v6_pods(l->load.objects)) {
+        std::cerr
+            << "warning: no IPv6 pod addresses: IPv6 flows are between external addresses only\n";
+    }
+    const auto list =
+        tools::generate_flows(l->load.objects, *l->tables, fo.gen, fo.count, fo.allow_fraction);
+    if (!list.error.empty()) {
+        std::cerr << "error: " << list.error << "\n";
+        return 1;
+    }
+    std::ofstream file;
+    if (fo.out != "-") {
+        file.open(fo.out);
+    }
+    std::ostream& out = fo.out != "-" ? file : std::cout;
+    out << "# podgate-policy flows --count " << fo.count << " --seed " << fo.gen.seed
+        << " --ipv6-fraction " << fo.gen.ipv6_fraction << " --external-fraction "
+        << fo.gen.external_fraction;
+    if (fo.allow_fraction) {
+        out << " --allow-fraction " << *fo.allow_fraction;
+    }
+    out << "\n# " << list.allowed << " allowed, " << fo.count - list.allowed
+        << " denied by the compiled tables (--non-pod-traffic " << opt.non_pod << ")\n";
+    for (const auto& f : list.flows) {
+        out << classifier::to_string(f) << '\n';
+    }
+    if (!out.flush()) {
+        std::cerr << "error: cannot write " << fo.out << "\n";
+        return 1;
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -226,6 +286,28 @@ int main(int argc, char** argv) {
     auto* explain = app.add_subcommand("explain", "explain the verdict for one flow");
     add_common(explain);
     explain->add_option("--flow", flow_text, "\"PROTO SRC_IP SRC_PORT DST_IP DST_PORT\"")->required();
+    flows_options fo;
+    auto* flows = app.add_subcommand(
+        "flows", "write distinct flows drawn from the manifests (benchmarks, traffic)");
+    add_common(flows);
+    flows->add_option("--count", fo.count, "number of flows")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    double allow_fraction = 0;
+    auto* allow_option = flows
+                             ->add_option("--allow-fraction", allow_fraction,
+                                          "exact share the compiled tables allow")
+                             ->check(CLI::Range(0.0, 1.0));
+    flows->add_option("--ipv6-fraction", fo.gen.ipv6_fraction, "share of IPv6 flows")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    flows
+        ->add_option("--external-fraction", fo.gen.external_fraction,
+                     "per end: an address outside the cluster")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    flows->add_option("--seed", fo.gen.seed, "generator seed")->capture_default_str();
+    flows->add_option("--out", fo.out, "output file, - for standard output")->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -237,6 +319,12 @@ int main(int argc, char** argv) {
     }
     if (*verdict) {
         return run_verdict(opt, flows_file, reference);
+    }
+    if (*flows) {
+        if (*allow_option) {
+            fo.allow_fraction = allow_fraction;
+        }
+        return run_flows(opt, fo);
     }
     return run_explain(opt, flow_text);
 }

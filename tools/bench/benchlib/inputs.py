@@ -2,7 +2,7 @@
 carry every parameter, so a changed parameter makes a new file):
 
   cluster  podgate-synth --format json       c-PODS-POLICIES-NAMESPACES.json
-  flows    bench_flows (exact allowed share)  f-...-FLOWS-aALLOW.txt
+  flows    podgate-policy flows (exact share) f-...-FLOWS-aALLOW.txt
   packets  podgate-traffic mix (64 B IPv4)    m-...-PACKETS.pcap, replayed
            by one net_pcap port (infinite_rx preloads the whole file: both
            contenders get a pool with room for it, see pool_mbufs).
@@ -59,8 +59,8 @@ class Inputs:
 class InputCache:
     def __init__(self, workdir: str, build: str, source: str, log):
         self.workdir = workdir
-        self.synth = os.path.join(build, "tools/synth/podgate-synth")
-        self.bench_flows = os.path.join(build, "tools/bench/bench_flows")
+        self.synth = os.path.join(build, "tests/support/synth/podgate-synth")
+        self.policy = os.path.join(build, "tools/policy/podgate-policy")
         self.traffic = os.path.join(source, "tools/traffic/podgate-traffic")
         self.log = log
         os.makedirs(workdir, exist_ok=True)
@@ -79,12 +79,12 @@ class InputCache:
         return path
 
     def flows(self, c: Cluster, count: int, allow: float) -> str:
+        """Distinct IPv4 flows of cluster `c`, an exact share allowed by podgate's tables."""
         path = os.path.join(self.workdir, f"f-{c.tag}-{count}-a{allow:g}.txt")
         if not os.path.exists(path):
             tmp = path + ".tmp"
-            self._run([self.bench_flows, "--pods", str(c.pods), "--policies", str(c.policies), "--namespaces",
-                       str(c.namespaces), "--seed", str(c.seed), "--count", str(count), "--allow-fraction",
-                       f"{allow:g}", "--out", tmp])
+            self._run([self.policy, "flows", self.cluster(c), "--count", str(count), "--allow-fraction",
+                       f"{allow:g}", "--seed", str(c.seed), "--out", tmp])
             os.replace(tmp, path)
         return path
 

@@ -1,5 +1,6 @@
 """Command line of podgate-traffic. Exit codes: 0 done, 1 bad input (flows
-file, manifests, unwritable output), 2 usage error."""
+file, unwritable output), 2 usage error. Flow lists drawn from manifests
+come from `podgate-policy flows`."""
 
 import argparse
 import json
@@ -22,16 +23,6 @@ def _int_range(lo: int, hi: int):
             raise argparse.ArgumentTypeError(f"{value} is outside {lo}..{hi}")
         return value
     return parse
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is outside 0..1")
-    return value
 
 
 def _qinq(text: str) -> tuple:
@@ -103,16 +94,6 @@ def _parser() -> argparse.ArgumentParser:
     _add_l2(p)
     p.add_argument("--seed", **seed)
 
-    p = sub.add_parser("flows", help="random flow lists from Kubernetes manifests (benchmarks)")
-    p.add_argument("--manifests", nargs="+", required=True, metavar="PATH")
-    p.add_argument("--count", type=_int_range(1, 100_000_000), required=True, metavar="N")
-    p.add_argument("--allow-fraction", type=_fraction, metavar="F",
-                   help="best-effort share of flows the policies seem to allow (default: not steered)")
-    p.add_argument("--ipv6-fraction", type=_fraction, default=0.0, metavar="F", help="share of IPv6 flows")
-    p.add_argument("--external-fraction", type=_fraction, default=0.1, metavar="F",
-                   help="chance that an end is an external address rather than a pod (default 0.1)")
-    p.add_argument("--out", required=True, metavar="FILE")
-    p.add_argument("--seed", **seed)
     return parser
 
 
@@ -191,30 +172,7 @@ def cmd_mix(args) -> str:
             f"{opts.order} -> {args.out} in {time.monotonic() - start:.2f} s")
 
 
-def cmd_flows(args) -> str:
-    from . import flowgen, manifests
-    cluster = manifests.load(args.manifests)
-    gen = flowgen.Generator(cluster, args.ipv6_fraction, args.external_fraction, args.seed)
-    for fam in gen.missing_families():
-        if (fam == 6 and args.ipv6_fraction > 0) or (fam == 4 and args.ipv6_fraction < 1):
-            print(f"{PROG} flows: warning: no IPv{fam} pod addresses: IPv{fam} flows use external addresses only",
-                  file=sys.stderr)
-    flows, stats = gen.generate(args.count, args.allow_fraction)
-    summary = (f"estimate: {stats['allowed']} allowed, {stats['denied']} denied, {stats['non_pod']} between "
-               "non-pod addresses (podgate-policy verdict has the real answer)")
-    steer = f" --allow-fraction {args.allow_fraction}" if args.allow_fraction is not None else ""
-    header = [f"# podgate-traffic flows --count {args.count} --seed {args.seed}{steer}"
-              f" --ipv6-fraction {args.ipv6_fraction} --external-fraction {args.external_fraction}",
-              f"# manifests: {' '.join(args.manifests)}", f"# {summary}"]
-    try:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write("\n".join(header + [flowgen.format_flow(fl) for fl in flows]) + "\n")
-    except OSError as e:
-        raise InputError(f"{args.out}: cannot write: {e}") from None
-    return f"{len(flows)} flows -> {args.out}; {summary}"
-
-
-COMMANDS = {"conversations": cmd_conversations, "special": cmd_special, "mix": cmd_mix, "flows": cmd_flows}
+COMMANDS = {"conversations": cmd_conversations, "special": cmd_special, "mix": cmd_mix}
 
 
 def main(argv=None) -> int:

@@ -1,4 +1,4 @@
-#include "tools/synth/emitter.hpp"
+#include "tests/support/synth/emitter.hpp"
 
 #include <cctype>
 #include <charconv>

@@ -5,12 +5,10 @@
 //                 --format yaml --out cluster.yaml
 //   podgate-synth --adversarial --seed 42 --out replay.yaml   (a differential-test cluster)
 
-#include "tools/synth/generate.hpp"
-#include "tools/synth/writer.hpp"
+#include "tests/support/synth/generate.hpp"
+#include "tests/support/synth/writer.hpp"
 
-#ifdef PODGATE_HAVE_CLI11
 #include <CLI/CLI.hpp>
-#endif
 
 #include <cerrno>
 #include <chrono>
@@ -30,7 +28,6 @@ struct cli_options {
     std::string out = "-";
 };
 
-#ifdef PODGATE_HAVE_CLI11
 int parse(int argc, char** argv, cli_options& o) {
     CLI::App app{"Write a synthetic Kubernetes cluster (Namespaces, Pods, NetworkPolicies)"};
     app.add_option("--pods", o.scale.pods, "number of pods")->capture_default_str();
@@ -53,58 +50,6 @@ int parse(int argc, char** argv, cli_options& o) {
     }
     return -1;
 }
-#else
-constexpr const char* usage =
-    "usage: podgate-synth [--pods N] [--policies P] [--namespaces M] [--seed S]\n"
-    "                     [--format yaml|json] [--out FILE|-] [--adversarial] [--vary-style]\n";
-
-// Fallback without CLI11: `--name value` pairs and two flags.
-int parse(int argc, char** argv, cli_options& o) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::fputs(usage, stdout);
-            return 0;
-        }
-        if (a == "--adversarial" || a == "--vary-style") {
-            (a == "--adversarial" ? o.adversarial : o.vary_style) = true;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "podgate-synth: %s needs a value\n%s", a.c_str(), usage);
-            return 2;
-        }
-        const std::string v = argv[++i];
-        try {
-            if (a == "--pods") {
-                o.scale.pods = static_cast<uint32_t>(std::stoul(v));
-            } else if (a == "--policies") {
-                o.scale.policies = static_cast<uint32_t>(std::stoul(v));
-            } else if (a == "--namespaces") {
-                o.scale.namespaces = static_cast<uint32_t>(std::stoul(v));
-            } else if (a == "--seed") {
-                o.scale.seed = std::stoull(v);
-            } else if (a == "--format") {
-                o.format = v;
-            } else if (a == "--out") {
-                o.out = v;
-            } else {
-                std::fprintf(stderr, "podgate-synth: unknown option %s\n%s", a.c_str(), usage);
-                return 2;
-            }
-        } catch (const std::exception&) {
-            std::fprintf(stderr, "podgate-synth: bad value for %s: %s\n", a.c_str(), v.c_str());
-            return 2;
-        }
-    }
-    if ((o.format != "yaml" && o.format != "json") || o.scale.namespaces == 0) {
-        std::fprintf(stderr, "podgate-synth: --format must be yaml or json, --namespaces >= 1\n%s",
-                     usage);
-        return 2;
-    }
-    return -1;
-}
-#endif
 
 } // namespace
 

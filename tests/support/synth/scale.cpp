@@ -1,8 +1,8 @@
 // The scale generator: namespaces, apps and pods. Policies are in
 // scale_policies.cpp.
 
-#include "tools/synth/generate.hpp"
-#include "tools/synth/scale_model.hpp"
+#include "tests/support/synth/generate.hpp"
+#include "tests/support/synth/scale_model.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 // The adversarial generator: tiny vocabularies so selectors collide and
 // signatures split in many ways, and every field at its edges.
 
-#include "tools/synth/generate.hpp"
-#include "tools/synth/random.hpp"
+#include "tests/support/synth/generate.hpp"
+#include "tests/support/synth/random.hpp"
 
 #include <algorithm>
 #include <set>

@@ -4,7 +4,7 @@
 // the policy templates can refer to real apps, ports and teams.
 
 #include "config/cluster.hpp"
-#include "tools/synth/random.hpp"
+#include "tests/support/synth/random.hpp"
 
 #include <cstdint>
 #include <string>

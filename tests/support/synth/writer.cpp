@@ -1,7 +1,7 @@
-#include "tools/synth/writer.hpp"
+#include "tests/support/synth/writer.hpp"
 
-#include "tools/synth/emitter.hpp"
-#include "tools/synth/random.hpp"
+#include "tests/support/synth/emitter.hpp"
+#include "tests/support/synth/random.hpp"
 
 namespace podgate::synth {
 

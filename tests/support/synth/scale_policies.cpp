@@ -4,7 +4,7 @@
 // cross-team allows as the quota asks for. Selectors are built from app names,
 // tiers and teams, so they repeat across namespaces as in a real cluster.
 
-#include "tools/synth/scale_model.hpp"
+#include "tests/support/synth/scale_model.hpp"
 
 #include <algorithm>
 #include <stdexcept>
