@@ -18,11 +18,13 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(HERE, "..", "..", "tools", "harness"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 from e2elib import cases_load, cases_policy, cases_reload, procs  # noqa: E402
 from e2elib.case import Case, run_case  # noqa: E402
-from e2elib.gate import DROP_REASONS, Podgate  # noqa: E402
+from e2elib.gate import Gate  # noqa: E402
+from podgate_harness import binaries, counters, metrics  # noqa: E402
 from e2elib.tools import Tools  # noqa: E402
 from e2elib.topology import POD_PREFIX_V4, POD_PREFIX_V6, Topology  # noqa: E402
 
@@ -80,19 +82,19 @@ def counters_at_exit(c: Case, env):
     /metrics while it runs, --stats-json when SIGINT stops it; and every
     packet it received was forwarded or counted as a drop."""
     tele = env.gate.counters()
-    metrics = env.gate.metrics()
-    for r in DROP_REASONS:
-        m = metrics.get(f'podgate_dropped_packets_total{{reason="{r}"}}')
+    samples = env.gate.samples()
+    for r in counters.drop_reasons():
+        m = metrics.metric(samples, "podgate_dropped_packets_total", reason=r)
         c.check(m == tele.drop(r), f"/metrics says {m} drops for {r}, telemetry {tele.drop(r)}")
-    m = metrics.get('podgate_conntrack_events_total{event="creates"}')
+    m = metrics.metric(samples, "podgate_conntrack_events_total", event="creates")
     c.check(m == tele.get("conntrack.creates"), f"/metrics creates {m}, telemetry {tele.get('conntrack.creates')}")
-    stats = env.gate.stop()
+    stats = env.gate.finish()
     env.gate_stopped = True
     dropped = {r: n for r, n in stats["dropped"].items() if n}
     c.note(f"--stats-json: rx {stats['rx']}, tx {stats['tx']}, dropped {dropped}, "
            f"conntrack creates {stats['conntrack']['creates']}, revoked {stats['conntrack']['revoked']}, "
            f"reloads {stats['reloads']}")
-    for r in DROP_REASONS:
+    for r in counters.drop_reasons():
         c.check(stats["dropped"][r] == tele.drop(r),
                 f"--stats-json has {stats['dropped'][r]} drops for {r}, telemetry had {tele.drop(r)}")
     c.check(stats["conntrack"]["creates"] == tele.get("conntrack.creates"),
@@ -104,13 +106,13 @@ def counters_at_exit(c: Case, env):
 
 
 def run_phase(env, established: str, cases: list, wanted, results: list):
-    env.gate = Podgate(env.podgate, env.registry, env.workdir, env.tag, (env.topo.outside.root_dev,
-                       env.topo.pods.root_dev), env.manifests, established)
+    env.gate = Gate(env.workdir, (env.topo.outside.root_dev, env.topo.pods.root_dev), env.manifests, established)
     env.gate_stopped = False
     start = Case(f"podgate starts (--established {established})")
     try:
         env.gate.start()
     except Exception as e:
+        env.gate.close()
         start.failures.append(str(e))
         start.status = "failed"
         print(f"== {start.name}\n    FAIL: {e}\n   FAILED", flush=True)
@@ -118,12 +120,12 @@ def run_phase(env, established: str, cases: list, wanted, results: list):
         results += [start] + [Case(name, [f"not run: podgate (--established {established}) did not start"], "failed")
                               for name, _ in cases if wanted(name)]
         return
-    print(f"-- podgate (--established {established}) running: {' '.join(env.gate.command())}", flush=True)
+    print(f"-- podgate (--established {established}) running: {' '.join(env.gate.command)}", flush=True)
     try:
         for name, fn in cases:
             if wanted(name):
                 r = run_case(name, fn, env)
-                if not env.gate.alive():
+                if not env.gate.running():
                     r.failures.append(f"podgate exited {env.gate.proc.returncode}:\n{env.gate.log()[-2000:]}")
                     r.status = "failed"
                     results.append(r)
@@ -131,11 +133,12 @@ def run_phase(env, established: str, cases: list, wanted, results: list):
                 results.append(r)
         results.append(run_case(f"counters agree at exit (--established {established})", counters_at_exit, env))
     finally:
-        if not env.gate_stopped and env.gate.alive():
+        if not env.gate_stopped and env.gate.running():
             try:
-                env.gate.stop()
+                env.gate.finish()
             except Exception as e:
                 print(f"e2e: podgate did not stop cleanly: {e}", flush=True)
+        env.gate.close()
 
 
 def preflight(podgate: str) -> str:
@@ -159,6 +162,7 @@ def main() -> int:
     podgate = args.podgate or os.path.join(args.build_dir or os.path.join(HERE, "..", "..", "build"),
                                            "app", "podgate")
     podgate = os.path.abspath(podgate)
+    binaries.configure(podgate=podgate)
     reason = preflight(podgate)
     if reason:
         print(f"e2e: skipped: {reason}")
@@ -173,7 +177,6 @@ def main() -> int:
         signal.signal(s, stop_on_signal)
 
     env = Env()
-    env.podgate = podgate
     env.source_dir = HERE
     env.tag = f"{os.getpid():x}"
     env.workdir = tempfile.mkdtemp(prefix=f"podgate-e2e-{env.tag}-")

@@ -10,7 +10,8 @@ and the stats JSON counters. One unittest class per case, one test per run.
     /usr/bin/python3 tests/func/run_func.py [--case NAME ...] [--build-dir DIR] [--keep] [-v]
 
 Binaries come from $PODGATE and $PODGATE_POLICY (meson test sets them), else
-from --build-dir (default $PODGATE_BUILD_DIR, else build/)."""
+from --build-dir (default $PODGATE_BUILD_DIR, else build/); see
+tools/harness/podgate_harness/binaries.py."""
 
 import argparse
 import os
@@ -23,17 +24,16 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(ROOT, "tools", "harness"))
 
 from funclib import case as cases  # noqa: E402
 from funclib import compare, daemon, model, verdicts  # noqa: E402
+from podgate_harness import binaries  # noqa: E402
 
 CASES_DIR = os.path.join(HERE, "cases")
 
 
 class Config:
-    podgate = ""
-    policy = ""
-    traffic = ""
     keep = False
     idle_ms = 500
 
@@ -47,7 +47,7 @@ class CaseTest(unittest.TestCase):
         cls.workdir = tempfile.mkdtemp(prefix=f"podgate-func-{cls.case.name}-")
         cls.failed = False
         try:
-            cls.inputs = cases.build_inputs(cls.case, cases.TrafficTool(Config.traffic, cls.workdir))
+            cls.inputs = cases.build_inputs(cls.case, cases.TrafficTool(cls.workdir))
         except cases.CaseError:
             print(f"\n[{cls.case.name}] files kept in {cls.workdir}", file=sys.stderr)
             raise
@@ -65,7 +65,7 @@ class CaseTest(unittest.TestCase):
         non_pod = run.option("non-pod-traffic", "allow")
         forward_non_ip = run.option("non-ip-traffic", "allow") == "allow"
         try:
-            verdict = verdicts.reference(Config.policy, c.manifests, non_pod, model.policy_tuples(self.inputs),
+            verdict = verdicts.reference(c.manifests, non_pod, model.policy_tuples(self.inputs),
                                          self.workdir)
             exp = model.expect(c, self.inputs, verdict, forward_non_ip)
         except cases.CaseError as e:
@@ -76,7 +76,7 @@ class CaseTest(unittest.TestCase):
             type(self).failed = True
             self.fail(f"{label}: the case's `expect` disagrees with the model:\n  " + "\n  ".join(claims))
         try:
-            result = daemon.run(Config.podgate, c, run, self.inputs, self.workdir, Config.idle_ms)
+            result = daemon.run(c, run, self.inputs, self.workdir, Config.idle_ms)
         except daemon.DaemonError as e:
             type(self).failed = True
             raise AssertionError(f"{label}: {e}") from None
@@ -110,14 +110,6 @@ def make_suite(names: list[str]) -> unittest.TestSuite:
     return suite
 
 
-def _binary(env: str, build_dir: str, rel: str) -> str:
-    path = os.environ.get(env) or os.path.join(build_dir, rel)
-    if not os.access(path, os.X_OK):
-        raise SystemExit(f"run_func.py: {path} is not an executable: build it (ninja -C {build_dir} {rel}) "
-                         f"or set ${env}")
-    return path
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", action="append", default=[], help="run only this case (repeatable)")
@@ -127,9 +119,8 @@ def main() -> int:
                         help="--exit-on-idle given to podgate (default 500)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    Config.podgate = _binary("PODGATE", args.build_dir, "app/podgate")
-    Config.policy = _binary("PODGATE_POLICY", args.build_dir, "tools/policy/podgate-policy")
-    Config.traffic = os.environ.get("PODGATE_TRAFFIC") or os.path.join(ROOT, "tools", "traffic", "podgate-traffic")
+    binaries.configure(build=args.build_dir)
+    binaries.require("run_func.py", "podgate", "podgate-policy", "podgate-traffic")
     Config.keep = args.keep
     Config.idle_ms = args.idle_ms
     result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1).run(make_suite(args.case))

@@ -6,7 +6,8 @@ README.md). Each test_*.py module is one group; meson runs one group per test.
     /usr/bin/python3 tests/live/run_live.py [--module NAME ...] [--build-dir DIR] [--keep] [-v]
 
 Binaries come from $PODGATE and $PODGATE_POLICY (meson test sets them), else
-from --build-dir (default $PODGATE_BUILD_DIR, else build/)."""
+from --build-dir (default $PODGATE_BUILD_DIR, else build/); see
+tools/harness/podgate_harness/binaries.py."""
 
 import argparse
 import importlib
@@ -18,18 +19,10 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
-sys.path.insert(1, os.path.join(ROOT, "tests", "func"))  # funclib: pcap files, reference verdicts
+sys.path.insert(1, os.path.join(ROOT, "tools", "harness"))
 
 from livelib import base  # noqa: E402
-from livelib.daemon import Binaries  # noqa: E402
-
-
-def _binary(env: str, build_dir: str, rel: str) -> str:
-    path = os.environ.get(env) or os.path.join(build_dir, rel)
-    if not os.access(path, os.X_OK):
-        raise SystemExit(f"run_live.py: {path} is not an executable: build it (ninja -C {build_dir} {rel}) "
-                         f"or set ${env}")
-    return path
+from podgate_harness import binaries  # noqa: E402
 
 
 def modules() -> list[str]:
@@ -54,9 +47,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep every work directory (failed ones are kept)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    Binaries.podgate = _binary("PODGATE", args.build_dir, "app/podgate")
-    Binaries.policy = _binary("PODGATE_POLICY", args.build_dir, "tools/policy/podgate-policy")
-    Binaries.traffic = os.environ.get("PODGATE_TRAFFIC") or os.path.join(ROOT, "tools", "traffic", "podgate-traffic")
+    binaries.configure(build=args.build_dir)
+    binaries.require("run_live.py", "podgate", "podgate-policy", "podgate-traffic")
     base.Config.keep = args.keep
     available = modules()
     names = [m if m.startswith("test_") else "test_" + m for m in args.module] or available

@@ -11,10 +11,10 @@ removed policy keeps its total."""
 import os
 import unittest
 
-from livelib import daemon as livedaemon
 from livelib import fixtures
 from livelib.base import LiveTest
 from livelib.feeder import StepFeeder
+from podgate_harness import metrics
 
 
 
@@ -124,7 +124,7 @@ class Admissions(LiveTest):
 
     @staticmethod
     def by_policy(d) -> dict:
-        samples = livedaemon.parse_metrics(d.metrics())
+        samples = metrics.parse(d.metrics())
         return {(dict(labels)["policy"], dict(labels)["side"]): int(v) for (name, labels), v in samples.items()
                 if name == "podgate_policy_allowed_flows_by_policy_total"}
 

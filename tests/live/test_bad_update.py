@@ -8,9 +8,9 @@ import re
 import signal
 import unittest
 
-from livelib import daemon as livedaemon
 from livelib.base import LiveTest
 from livelib.paced import PacedRun
+from podgate_harness import metrics
 
 BROKEN_YAML = """\
 apiVersion: networking.k8s.io/v1
@@ -76,11 +76,11 @@ class BadUpdate(LiveTest):
                             f"{what}: log line {m.group(0)!r}")
             d.wait_log(rf"reload \({trigger}\) rejected: generation 1 stays live", 5, after=log_from)
             # /metrics.
-            samples = livedaemon.parse_metrics(d.metrics())
-            self.assertEqual(livedaemon.metric(samples, "podgate_reloads_total", result="failed"), n, what)
-            self.assertEqual(livedaemon.metric(samples, "podgate_reloads_total", result="ok"), 0, what)
-            self.assertEqual(livedaemon.metric(samples, "podgate_reload_last_failed"), 1, what)
-            self.assertEqual(livedaemon.metric(samples, "podgate_policy_generation"), 1, what)
+            samples = metrics.parse(d.metrics())
+            self.assertEqual(metrics.metric(samples, "podgate_reloads_total", result="failed"), n, what)
+            self.assertEqual(metrics.metric(samples, "podgate_reloads_total", result="ok"), 0, what)
+            self.assertEqual(metrics.metric(samples, "podgate_reload_last_failed"), 1, what)
+            self.assertEqual(metrics.metric(samples, "podgate_policy_generation"), 1, what)
             errors = [dict(k[1])["error"] for k in samples if k[0] == "podgate_reload_last_error_info"]
             self.assertTrue(errors and all(self._names_line(e, policy_file, lines) for e in errors)
                             and word in errors[0], f"{what}: podgate_reload_last_error_info {errors}")
@@ -97,10 +97,10 @@ class BadUpdate(LiveTest):
         self.assertEqual((policy["reloads_ok"], policy["reloads_failed"], policy.get("last_errors_0")),
                          (1, len(cases), None), f"after the good update: {policy}")
         run.check_verdicts(run.flows, "after the good update")
-        samples = livedaemon.parse_metrics(d.metrics())
-        self.assertEqual((livedaemon.metric(samples, "podgate_reload_last_failed"),
-                          livedaemon.metric(samples, "podgate_reloads_total", result="ok"),
-                          livedaemon.metric(samples, "podgate_policy_generation")), (0, 1, 2), "metrics after recovery")
+        samples = metrics.parse(d.metrics())
+        self.assertEqual((metrics.metric(samples, "podgate_reload_last_failed"),
+                          metrics.metric(samples, "podgate_reloads_total", result="ok"),
+                          metrics.metric(samples, "podgate_policy_generation")), (0, 1, 2), "metrics after recovery")
         self.assertFalse([k for k in samples if k[0] == "podgate_reload_last_error_info"], "errors left in /metrics")
 
         stats = run.finish()

@@ -12,10 +12,9 @@ import random
 import subprocess
 import unittest
 
-from livelib import daemon as livedaemon
 from livelib.base import LiveTest
-from livelib.daemon import Binaries
 from livelib.paced import PacedRun
+from podgate_harness import binaries, metrics
 
 BUDGET_MIB = 1
 
@@ -51,8 +50,8 @@ class Budget(LiveTest):
                 dst.write(src.read())
         with open(os.path.join(check_dir, "wide.yaml"), "w", encoding="utf-8") as f:
             f.write(wide_policy())
-        proc = subprocess.run([Binaries.policy, "check", check_dir, "--json"], capture_output=True, text=True,
-                              timeout=60)
+        proc = subprocess.run([binaries.find("podgate-policy"), "check", check_dir, "--json"], capture_output=True,
+                              text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         need = json.loads(proc.stdout)["bytes"]["total"]
         self.assertGreater(need, budget, "the update needs more than the budget")
@@ -61,8 +60,8 @@ class Budget(LiveTest):
         err = policy.get("last_errors_0", "")
         self.assertIn(f"need {need} bytes, over the memory budget of {budget} bytes", err, policy)
         self.assertEqual(policy["tables_bytes"], start["tables_bytes"], "the live tables' statistics stay")
-        samples = livedaemon.parse_metrics(d.metrics())
-        m = lambda family, /, **labels: livedaemon.metric(samples, family, **labels)  # noqa: E731
+        samples = metrics.parse(d.metrics())
+        m = lambda family, /, **labels: metrics.metric(samples, family, **labels)  # noqa: E731
         self.assertEqual((m("podgate_reloads_total", result="failed"), m("podgate_reloads_total", result="ok"),
                           m("podgate_reload_last_failed"), m("podgate_policy_generation"),
                           m("podgate_table_bytes")), (1, 0, 1, 1, start["tables_bytes"]), "metrics after the rejection")

@@ -9,9 +9,9 @@ import os
 import subprocess
 import unittest
 
-from livelib import daemon as livedaemon
-from livelib import fixtures, frames, telemetry
+from livelib import fixtures, frames
 from livelib.base import LiveTest
+from podgate_harness import counters, metrics, telemetry
 
 COMMANDS = ["/podgate/stats", "/podgate/policy", "/podgate/conntrack"]
 VOLATILE = {"elapsed_s"}  # changes between two reads
@@ -39,13 +39,12 @@ class ControlInterfaces(LiveTest):
         d.wait_settled(total)
 
         # Expected from the traffic and the reference evaluator alone.
-        reason = {"ingress-denied": "policy-ingress", "egress-denied": "policy-egress"}
         want_drop = {"policy-ingress": 0, "policy-egress": 0}
         for pkts in sent.values():
             for p in pkts:
                 allow, why = ref[self._flow_line(p, flows)]
                 if not allow:
-                    want_drop[reason[why]] += 1
+                    want_drop[counters.policy_drop_reason(why)] += 1
         want_tx = total - sum(want_drop.values())
         self.assertTrue(all(want_drop.values()), f"set b should deny on both sides: {want_drop}")
 
@@ -75,8 +74,8 @@ class ControlInterfaces(LiveTest):
                          (n_allowed, n_allowed), "one conntrack entry per allowed flow")
 
         # /metrics with curl.
-        samples = livedaemon.parse_metrics(d.metrics())
-        m = lambda family, /, **labels: livedaemon.metric(samples, family, **labels)  # noqa: E731
+        samples = metrics.parse(d.metrics())
+        m = lambda family, /, **labels: metrics.metric(samples, family, **labels)  # noqa: E731
         not_found = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                                     f"http://127.0.0.1:{d.metrics_port}/"], capture_output=True, text=True, timeout=20)
         self.assertEqual(not_found.stdout, "404", "GET / is not the metrics page")

@@ -22,6 +22,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "harness"))
 from benchlib import inputs as inp  # noqa: E402
 from benchlib import procs  # noqa: E402
 from pipeline_vs_testpmd import SOURCE, configs, log, measure, port_lists, start  # noqa: E402
@@ -56,9 +57,8 @@ def main(argv=None):
         for i in range(args.runs):
             for n, (cfg, binary, label) in enumerate(contenders):
                 ins = inputs[cfg.name]
-                prefix = f"pgbench-podgate-{os.getpid()}-alt{n}-{i}"
                 logf = os.path.join(args.workdir, "logs", f"alternate-{n}-{cfg.name}-{i}.log")
-                c = start("podgate", binary, cfg, ins, memory, prefix, logf)
+                c = start("podgate", binary, cfg, ins, memory, logf)
                 try:
                     r = measure(c, *port_lists(ins), args.warmup, args.window)
                 finally:

@@ -27,11 +27,12 @@ import tempfile
 import time
 
 SOURCE = os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE, "tools", "harness"))
+from podgate_harness import eal, podgate, testpmd  # noqa: E402
 
 
-def eal(prefix, pcap):
-    return ["-l", "0-1", "--no-pci", "--no-huge", "-m", "1024", "--file-prefix", prefix,
-            "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_null0,no-rx=1"]
+def vdevs(pcap):
+    return [f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "net_null0,no-rx=1"]
 
 
 def worker_instructions(outdir):
@@ -48,18 +49,19 @@ def worker_instructions(outdir):
 
 
 def run(side, args, seconds, outdir):
-    prefix = f"ipp-{side}-{os.getpid()}-{seconds}"
+    prefix = eal.unique_prefix(f"ipp-{side}")
     cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes",
            f"--callgrind-out-file={outdir}/callgrind.out.%p"]
+    memory = ["--no-huge", "-m", "1024"]
     if side == "podgate":
-        cmd += [os.path.join(args.build, "app/podgate")] + eal(prefix, args.pcap) + [
-            "--", "--manifests", args.manifest, "--port-pairs", "0:1", "--stats-interval", "0",
+        cmd += podgate.command(prefix, vdevs(args.pcap), [
+            "--manifests", args.manifest, "--port-pairs", "0:1", "--stats-interval", "0",
             "--rx-descriptors", "16384", "--tx-descriptors", "16384", "--metrics-listen", "off",
-            "--conntrack-capacity", str(args.conntrack_capacity), "--log-level", "warn"]
+            "--conntrack-capacity", str(args.conntrack_capacity), "--log-level", "warn"], memory,
+            binary=os.path.join(args.build, "app/podgate"))
         stdin = subprocess.DEVNULL
     else:
-        cmd += ["dpdk-testpmd"] + eal(prefix, args.pcap) + [
-            "--", "--forward-mode=io", "--no-flush-rx", "--nb-cores=1", "--total-num-mbufs=70000"]
+        cmd += testpmd.command(prefix, vdevs(args.pcap), testpmd.io_forwarding(70000), memory, binary="dpdk-testpmd")
         stdin = subprocess.PIPE
     log = open(os.path.join(outdir, "log"), "w")
     p = subprocess.Popen(cmd, stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
@@ -84,7 +86,7 @@ def run(side, args, seconds, outdir):
         p.stdin.close()
     p.wait(timeout=600)
     log.close()
-    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    eal.remove_runtime(prefix)
     text = open(os.path.join(outdir, "log")).read()
     if side == "podgate":
         m = re.findall(r"rx (\d+), forwarded", text)

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "harness"))
 
 from benchlib import inputs as inp  # noqa: E402
 from benchlib import procs  # noqa: E402
-from benchlib.telemetry import Telemetry  # noqa: E402
+from podgate_harness import podgate, telemetry  # noqa: E402
 
 SOURCE = os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", ".."))
 BIG = inp.Cluster(100000, 10000, 2000)
@@ -83,21 +84,21 @@ def log(msg):
 
 
 def measure(contender, rx_ports, tx_ports, warmup, window):
-    tele = Telemetry(contender.prefix, alive=contender.alive)
+    tele = telemetry.Client(contender.prefix, wait_s=120, alive=contender.running)
     try:
-        procs.wait_started(tele, rx_ports, contender.alive)
+        procs.wait_started(tele, rx_ports, contender.running)
         time.sleep(warmup)
-        podgate = contender.prefix.startswith("pgbench-podgate")
-        s0 = tele.query("/podgate/stats") if podgate else None
-        rx0, tx0, t0 = tele.totals(rx_ports, tx_ports)
+        is_podgate = isinstance(contender, podgate.Podgate)
+        s0 = tele.command("/podgate/stats") if is_podgate else None
+        rx0, tx0, t0 = tele.ethdev_totals(rx_ports, tx_ports)
         time.sleep(window)
-        rx1, tx1, t1 = tele.totals(rx_ports, tx_ports)
-        s1 = tele.query("/podgate/stats") if podgate else None
+        rx1, tx1, t1 = tele.ethdev_totals(rx_ports, tx_ports)
+        s1 = tele.command("/podgate/stats") if is_podgate else None
     finally:
         tele.close()
     dt = t1 - t0
     r = {"mpps": (rx1 - rx0) / dt / 1e6, "forwarded": (tx1 - tx0) / max(rx1 - rx0, 1), "seconds": dt}
-    if podgate and s0 and s1:
+    if is_podgate and s0 and s1:
         got = rx1 - rx0
         r["policy_lookups_per_packet"] = (s1["policy_lookups"] - s0["policy_lookups"]) / max(got, 1)
         # podgate flattens nested counters for telemetry: conntrack.hits -> conntrack_hits
@@ -105,15 +106,15 @@ def measure(contender, rx_ports, tx_ports, warmup, window):
     return r
 
 
-def start(side, binary, cfg, ins, memory, prefix, log_path):
+def start(side, binary, cfg, ins, memory, log_path):
     """podgate (`binary`) or testpmd on configuration `cfg` with its inputs
     `ins`: the same EAL memory and mbuf pool for both."""
     mbufs = inp.pool_mbufs(cfg.packets)
     mb = procs.memory_mb(mbufs, cfg.ct_capacity)
     if side == "podgate":
-        return procs.start_podgate(binary, prefix, memory, mb, ins.manifest, ins.pcaps, cfg.ct_capacity,
+        return procs.start_podgate(binary, memory, mb, ins.manifest, ins.pcaps, cfg.ct_capacity,
                                    inp.extra_mbufs(cfg.packets), log_path)
-    return procs.start_testpmd(binary, prefix, memory, mb, ins.pcaps, mbufs, log_path)
+    return procs.start_testpmd(binary, memory, mb, ins.pcaps, mbufs, log_path)
 
 
 def port_lists(ins):
@@ -131,14 +132,13 @@ def run_config(cfg, args, cache, memory):
     os.makedirs(os.path.join(args.workdir, "logs"), exist_ok=True)
     for i in range(args.runs):
         for side in ("podgate", "testpmd"):
-            prefix = f"pgbench-{side}-{os.getpid()}-{cfg.name}-{i}"
             logf = os.path.join(args.workdir, "logs", f"{cfg.name}-{side}-{i}.log")
             loads.append(os.getloadavg()[0])
-            c = start(side, args.podgate if side == "podgate" else args.testpmd, cfg, ins, memory, prefix, logf)
+            c = start(side, args.podgate if side == "podgate" else args.testpmd, cfg, ins, memory, logf)
             try:
                 r = measure(c, rx_ports, tx_ports, args.warmup, args.window)
-            except RuntimeError as e:
-                c.stop()
+            except (RuntimeError, telemetry.TelemetryError) as e:
+                c.close()
                 raise RuntimeError(f"{cfg.name}: {side} run {i}: {e} (log: {logf})") from None
             c.stop()
             r["load1"] = loads[-1]

@@ -26,9 +26,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "harness"))
 from benchlib import inputs as inp  # noqa: E402
 from benchlib import procs  # noqa: E402
-from benchlib.telemetry import Telemetry  # noqa: E402
+from podgate_harness import telemetry  # noqa: E402
 from pipeline_vs_testpmd import SOURCE, configs, log, port_lists, start  # noqa: E402
 
 
@@ -58,20 +59,19 @@ def shares(data: str, sort: str):
 
 def profile(side, cfg, args, cache, memory, outdir):
     ins = cache.inputs(cfg.cluster, cfg.flows, cfg.allow, cfg.packets)
-    prefix = f"pgbench-{side}-{os.getpid()}-profile"
     binary = os.path.join(args.build, "app/podgate") if side == "podgate" else args.testpmd
-    c = start(side, binary, cfg, ins, memory, prefix, os.path.join(outdir, f"{side}.log"))
+    c = start(side, binary, cfg, ins, memory, os.path.join(outdir, f"{side}.log"))
     rx_ports, _ = port_lists(ins)
     data = os.path.join(outdir, f"{side}.data")
     try:
-        tele = Telemetry(prefix, alive=c.alive)
-        procs.wait_started(tele, rx_ports, c.alive)
+        tele = telemetry.Client(c.prefix, wait_s=120, alive=c.running)
+        procs.wait_started(tele, rx_ports, c.running)
         time.sleep(args.warmup)
         tid = worker_tid(c.proc.pid)
-        rx0, _, t0 = tele.totals(rx_ports, [])
+        rx0, _, t0 = tele.ethdev_totals(rx_ports, [])
         subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-t", tid, "-o", data, "--",
                         "sleep", str(args.seconds)], check=True, capture_output=True)
-        rx1, _, t1 = tele.totals(rx_ports, [])
+        rx1, _, t1 = tele.ethdev_totals(rx_ports, [])
         tele.close()
     finally:
         c.stop()

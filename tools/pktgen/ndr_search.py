@@ -27,29 +27,14 @@ down (podgate NIC missed, tx-full, conntrack-full, the rest on the wires).
 """
 
 import argparse
-import re
+import os
 import socket
 import sys
 import time
 import urllib.request
 
-POLICY_REASONS = ("policy-ingress", "policy-egress", "non-pod-denied")
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([-+0-9.eE]+|NaN|[+-]Inf)\s*$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-
-
-def parse_metrics(text):
-    """Prometheus text format -> {(name, frozenset(labels)): value}."""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = SAMPLE.match(line)
-        if not m:
-            raise ValueError(f"not a metrics line: {line!r}")
-        labels = frozenset(LABEL.findall(m.group(2) or ""))
-        out[(m.group(1), labels)] = float(m.group(3))
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "harness"))
+from podgate_harness import counters, metrics  # noqa: E402
 
 
 class Podgate:
@@ -58,7 +43,7 @@ class Podgate:
 
     def counters(self, rx_port):
         with urllib.request.urlopen(self.url, timeout=5) as r:
-            m = parse_metrics(r.read().decode())
+            m = metrics.parse(r.read().decode())
 
         def pick(name, **labels):
             want = set(labels.items())
@@ -67,7 +52,7 @@ class Podgate:
         return {
             "rx": pick("podgate_port_rx_packets_total", port=str(rx_port)),
             "nic_missed": pick("podgate_port_nic_missed_total", port=str(rx_port)),
-            "policy": sum(pick("podgate_dropped_packets_total", reason=r) for r in POLICY_REASONS),
+            "policy": sum(pick("podgate_dropped_packets_total", reason=r) for r in counters.policy_drop_reasons()),
             "tx_full": pick("podgate_dropped_packets_total", reason="tx-full"),
             "conntrack_full": pick("podgate_dropped_packets_total", reason="conntrack-full"),
             "malformed": pick("podgate_dropped_packets_total", reason="malformed"),

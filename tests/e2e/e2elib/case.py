@@ -6,7 +6,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from .gate import DROP_REASONS
+from podgate_harness import counters
 
 
 class Skip(Exception):
@@ -95,6 +95,6 @@ def check_denied(c: Case, delta: dict, reason: str, what: str, at_least: int = 1
     c.note(f"counters: drops {drops_text(delta)}, conntrack creates {delta['conntrack.creates']}")
     c.check(delta[f"drop:{reason}"] >= at_least,
             f"{what}: {delta[f'drop:{reason}']} drops for {reason}, expected at least {at_least}")
-    others = {r: delta[f"drop:{r}"] for r in DROP_REASONS if r != reason and delta[f"drop:{r}"]}
+    others = {r: delta[f"drop:{r}"] for r in counters.drop_reasons() if r != reason and delta[f"drop:{r}"]}
     c.check(not others, f"{what}: drops for other reasons {others}")
     c.check(delta["conntrack.creates"] == 0, f"{what}: {delta['conntrack.creates']} conntrack entries created")

@@ -3,14 +3,11 @@ case.yaml, the cluster manifests and the flow files (see ../README.md for the
 format). `load` checks the file; `build_inputs` makes the packets with
 tools/traffic/podgate-traffic and lays them out per port and queue."""
 
-import json
 import os
-import subprocess
 from dataclasses import dataclass, field
 
 import yaml
-
-from . import pcap
+from podgate_harness import traffic
 
 TOPOLOGIES = ("hairpin", "pair")
 _SEGMENT_KEYS = {"conversations", "special", "flows", "vlan", "qinq", "interleave", "segments", "payload",
@@ -139,8 +136,7 @@ class TrafficTool:
     """Runs podgate-traffic; remembers what it made so a segment used on two
     ports (e.g. the two directions of one conversation) is generated once."""
 
-    def __init__(self, tool: str, workdir: str):
-        self._tool = tool
+    def __init__(self, workdir: str):
         self._workdir = workdir
         self._cache = {}
 
@@ -148,18 +144,10 @@ class TrafficTool:
         args, label = self._arguments(case, seg)
         key = tuple(args)
         if key not in self._cache:
-            n = len(self._cache)
-            out, meta = os.path.join(self._workdir, f"gen{n}.pcap"), os.path.join(self._workdir, f"gen{n}.jsonl")
-            cmd = ["/usr/bin/python3", self._tool, *args, "--out", out, "--meta", meta]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-            if proc.returncode != 0:
-                raise CaseError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}")
-            with open(meta, encoding="utf-8") as f:
-                metas = [json.loads(line) for line in f]
-            frames = pcap.read(out)
-            if len(frames) != len(metas):
-                raise CaseError(f"{label}: {len(frames)} packets but {len(metas)} meta lines")
-            self._cache[key] = (frames, metas)
+            try:
+                self._cache[key] = traffic.generate(self._workdir, f"gen{len(self._cache)}", *args)
+            except traffic.TrafficError as e:
+                raise CaseError(f"{label}: {e}") from None
         frames, metas = self._cache[key]
         keep = seg.get("keep", "both")
         chosen = [(f, m) for f, m in zip(frames, metas) if keep == "both" or m.get("direction") == keep]

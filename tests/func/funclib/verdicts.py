@@ -2,17 +2,10 @@
 (`podgate-policy verdict --reference`), never from the compiled tables the
 daemon runs on."""
 
-import os
-import subprocess
+from podgate_harness import policy
+from podgate_harness.policy import PORT_PROTOCOLS
 
 from .case import CaseError
-
-PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp"}
-PORT_PROTOCOLS = (6, 17, 132)
-
-# podgate-policy's verdict reasons -> the daemon's drop counters.
-DROP_REASON = {"ingress-denied": "policy-ingress", "egress-denied": "policy-egress",
-               "non-pod-denied": "non-pod-denied"}
 
 
 def policy_tuple(meta: dict) -> tuple:
@@ -26,29 +19,9 @@ def policy_tuple(meta: dict) -> tuple:
     return proto, meta["src"], 0, meta["dst"], 0
 
 
-def flow_text(t: tuple) -> str:
-    proto, src, sport, dst, dport = t
-    return f"{PROTO_NAMES.get(proto, str(proto))} {src} {sport} {dst} {dport}"
-
-
-def reference(policy_bin: str, manifests: list[str], non_pod: str, tuples: set, workdir: str) -> dict:
+def reference(manifests: list[str], non_pod: str, tuples: set, workdir: str) -> dict:
     """tuple -> (allow, reason) for every tuple, in one run of podgate-policy."""
-    ordered = sorted(tuples, key=lambda t: flow_text(t))
-    if not ordered:
-        return {}
-    path = os.path.join(workdir, f"verdict-flows-{non_pod}.txt")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("".join(flow_text(t) + "\n" for t in ordered))
-    cmd = [policy_bin, "verdict", "--reference", "--non-pod-traffic", non_pod, "--flows", path, *manifests]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    lines = proc.stdout.splitlines()
-    if proc.returncode != 0 or len(lines) != len(ordered):
-        raise CaseError(f"{' '.join(cmd)} exited {proc.returncode} with {len(lines)} lines for {len(ordered)} "
-                        f"flows: {proc.stderr.strip()}")
-    out = {}
-    for t, line in zip(ordered, lines):
-        words = line.split()
-        if not words or words[0] not in ("allow", "deny") or (words[0] == "deny" and words[1] not in DROP_REASON):
-            raise CaseError(f"podgate-policy verdict: unexpected line '{line}' for '{flow_text(t)}'")
-        out[t] = (words[0] == "allow", words[1])
-    return out
+    try:
+        return policy.reference(manifests, non_pod, tuples, workdir)
+    except policy.PolicyError as e:
+        raise CaseError(str(e)) from None

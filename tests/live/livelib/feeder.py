@@ -10,16 +10,14 @@ next chunk arrives — keep the pace brisk (a chunk every millisecond or two).""
 
 import errno
 import os
-import struct
 import threading
 import time
 
-PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+from podgate_harness import pcap
 
 
 def record(frame: bytes, index: int) -> bytes:
-    sec, usec = divmod(index * 10, 1_000_000)
-    return struct.pack("<IIII", 1_700_000_000 + sec, usec, len(frame), len(frame)) + frame
+    return pcap.record(frame, index, step_us=10)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -82,7 +80,7 @@ class Feeder(threading.Thread):
             if fd is None:
                 return
             try:
-                _write_all(fd, PCAP_HEADER)
+                _write_all(fd, pcap.HEADER)
                 self.started_at = time.monotonic()
                 n = len(self._frames)
                 while not self._stop_event.is_set() and (self._limit is None or self.written < self._limit):
@@ -124,7 +122,7 @@ class StepFeeder:
     def _open(self) -> None:
         self._fd = open_writer(self.fifo, self._stop_event)
         if self._fd is not None:
-            _write_all(self._fd, PCAP_HEADER)
+            _write_all(self._fd, pcap.HEADER)
 
     def start(self) -> "StepFeeder":
         self._opener.start()

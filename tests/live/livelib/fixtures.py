@@ -1,16 +1,11 @@
 """The live tests' cluster, policy sets and flows (tests/live/data), the
 manifest directory a daemon watches, reference verdicts and traffic from
-tools/traffic/podgate-traffic."""
+tools/traffic/podgate-traffic (through podgate_harness)."""
 
-import json
 import os
-import subprocess
 
-from funclib import pcap as funcpcap  # noqa: E402  (tests/func on sys.path, see run_live.py)
-from funclib import verdicts as funcverdicts
-
-from . import frames
-from .daemon import Binaries
+from podgate_harness import pcap, policy
+from podgate_harness import traffic as tool
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 CLUSTER = os.path.join(DATA, "cluster.yaml")
@@ -75,11 +70,7 @@ class ManifestDir:
         self.write("policy.yaml", policy_text(name))
 
 
-def reference(manifests: list[str], flows: list[str], workdir: str, non_pod: str = "allow") -> dict:
-    """flow line -> (allow, reason) from podgate-policy verdict --reference."""
-    tuples = {frames.parse_flow_text(f): f for f in flows}
-    out = funcverdicts.reference(Binaries.policy, manifests, non_pod, set(tuples), workdir)
-    return {tuples[t]: v for t, v in out.items()}
+reference = policy.reference_lines  # flow line -> (allow, reason) from podgate-policy verdict --reference
 
 
 def policy_set_dir(workdir: str, name: str) -> str:
@@ -88,35 +79,8 @@ def policy_set_dir(workdir: str, name: str) -> str:
     return ManifestDir(workdir, f"set-{name}", name).path
 
 
-def traffic(workdir: str, name: str, flows: list[str], packets: int, *extra: str) -> list[bytes]:
-    """`podgate-traffic mix` over `flows` (round-robin unless extra says
-    otherwise): the frames, in order."""
-    flows_path = os.path.join(workdir, f"{name}-flows.txt")
-    with open(flows_path, "w", encoding="utf-8") as f:
-        f.write("".join(line + "\n" for line in flows))
-    out = os.path.join(workdir, f"{name}.pcap")
-    cmd = ["/usr/bin/python3", Binaries.traffic, "mix", "--flows", flows_path, "--out", out,
-           "--packets", str(packets), *extra]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}")
-    return funcpcap.read(out)
-
-
-def generate(workdir: str, name: str, *args: str) -> tuple[list[bytes], list[dict]]:
-    """podgate-traffic ARGS --out NAME.pcap --meta NAME.jsonl: frames and
-    their meta lines (conversations, special)."""
-    out, meta = os.path.join(workdir, f"{name}.pcap"), os.path.join(workdir, f"{name}.jsonl")
-    cmd = ["/usr/bin/python3", Binaries.traffic, *args, "--out", out, "--meta", meta]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}")
-    with open(meta, encoding="utf-8") as f:
-        metas = [json.loads(line) for line in f]
-    frames_ = funcpcap.read(out)
-    if len(frames_) != len(metas):
-        raise RuntimeError(f"{' '.join(cmd)}: {len(frames_)} packets but {len(metas)} meta lines")
-    return frames_, metas
+traffic = tool.mix  # podgate-traffic mix over flow lines: the frames, in order
+generate = tool.generate  # podgate-traffic ARGS: frames and their meta lines
 
 
 def conversation(workdir: str, name: str, flow: str, segments: int) -> list[tuple[bytes, dict]]:
@@ -135,10 +99,5 @@ def arp_frame(workdir: str) -> bytes:
     return next(f for f, m in zip(frames_, metas) if "request" in m["what"])
 
 
-def write_pcap(path: str, frames_: list[bytes]) -> str:
-    funcpcap.write(path, frames_)
-    return path
-
-
-def read_pcap(path: str) -> list[bytes]:
-    return funcpcap.read(path)
+write_pcap = pcap.write
+read_pcap = pcap.read

@@ -5,8 +5,11 @@ the bytes the daemon wrote)."""
 import ipaddress
 import struct
 
-PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp"}
-_PORTS = (6, 17, 132)
+from podgate_harness.policy import PORT_PROTOCOLS as _PORTS
+from podgate_harness.policy import PROTO_NAMES, flow_text, parse_flow_text
+
+# The flow text the tests and podgate-policy speak is podgate_harness's, named here too.
+__all__ = ["PROTO_NAMES", "flow_text", "parse_flow_text", "policy_tuple", "PcapngError", "read_pcapng"]
 
 
 def policy_tuple(frame: bytes) -> tuple:
@@ -32,22 +35,6 @@ def policy_tuple(frame: bytes) -> tuple:
     if proto in _PORTS:
         sport, dport = struct.unpack_from("!HH", frame, l4)
         return proto, src, sport, dst, dport
-    return proto, src, 0, dst, 0
-
-
-def flow_text(t: tuple) -> str:
-    proto, src, sport, dst, dport = t
-    return f"{PROTO_NAMES.get(proto, str(proto))} {src} {sport} {dst} {dport}"
-
-
-def parse_flow_text(text: str) -> tuple:
-    """'tcp 10.0.0.1 40000 10.0.0.2 80' -> policy tuple (icmp: ports 0)."""
-    words = text.split()
-    numbers = {v: k for k, v in PROTO_NAMES.items()}
-    proto = numbers[words[0].lower()] if words[0].lower() in numbers else int(words[0])
-    src, dst = str(ipaddress.ip_address(words[1])), str(ipaddress.ip_address(words[3]))
-    if proto in _PORTS:
-        return proto, src, int(words[2]), dst, int(words[4])
     return proto, src, 0, dst, 0
 
 

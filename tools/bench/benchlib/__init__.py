@@ -1,1 +1,2 @@
-"""Helpers for pipeline_vs_testpmd.py: inputs, DPDK telemetry, processes."""
+"""What only the benchmarks need: cached inputs, mbuf and memory sizing,
+hugepages (processes and telemetry: tools/harness/podgate_harness)."""

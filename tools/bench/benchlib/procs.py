@@ -1,16 +1,15 @@
-"""Starting and stopping the two contenders with identical EAL arguments, and
-the memory mode they share (2 MB hugepages when they can be reserved, else
---no-huge)."""
+"""The two contenders (podgate_harness.podgate and .testpmd) on identical EAL
+arguments and inputs, and the memory mode they share (2 MB hugepages when
+they can be reserved, else --no-huge)."""
 
 import math
 import os
-import shutil
-import signal
 import subprocess
 import time
 
+from podgate_harness import eal, podgate, telemetry, testpmd
+
 from . import inputs as inp
-from .telemetry import RUNTIME_ROOT
 
 HUGEPAGE_BYTES = 2 << 20
 MBUF_BYTES = 2560  # 2176 data room + 128 header + mempool object header, rounded up
@@ -88,76 +87,41 @@ class MemoryMode:
         return ["--in-memory"] if self.mode == "huge" else ["--no-huge", "-m", str(mb)]
 
 
-def vdev_args(pcaps):
+def vdevs(pcaps) -> list[str]:
     """net_pcapK (replay) then net_nullK (sink) per file: ports 2K and 2K+1."""
-    args = []
+    out = []
     for k, p in enumerate(pcaps):
-        args += ["--vdev", f"net_pcap{k},rx_pcap={p},infinite_rx=1", "--vdev", f"net_null{k},no-rx=1"]
-    return args
+        out += [f"net_pcap{k},rx_pcap={p},infinite_rx=1", f"net_null{k},no-rx=1"]
+    return out
 
 
-class Contender:
-    """One run of podgate or dpdk-testpmd; stop() always cleans up."""
-
-    def __init__(self, argv, prefix: str, log_path: str, stdin_pipe: bool):
-        self.prefix = prefix
-        self._log = open(log_path, "w")
-        self._log.write(" ".join(argv) + "\n")
-        self._log.flush()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            if self.proc.stdin is not None:
-                try:
-                    self.proc.stdin.write(b"\n")  # testpmd: "Press enter to exit"
-                    self.proc.stdin.close()
-                except OSError:
-                    pass
-            else:
-                self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        shutil.rmtree(os.path.join(RUNTIME_ROOT, self.prefix), ignore_errors=True)
-
-
-def eal_common(prefix: str, memory: MemoryMode, mb: int, pcaps):
-    return ["-l", "0-1", "--no-pci", "--file-prefix", prefix] + memory.eal_args(mb) + vdev_args(pcaps)
-
-
-def start_podgate(podgate: str, prefix: str, memory: MemoryMode, mb: int, manifest: str, pcaps,
-                  ct_capacity: int, extra_mbufs: int, log_path: str) -> Contender:
+def start_podgate(binary: str, memory: MemoryMode, mb: int, manifest: str, pcaps, ct_capacity: int,
+                  extra_mbufs: int, log_path: str) -> podgate.Podgate:
+    """podgate pairing each pcap port with its sink; started, not yet
+    forwarding (see wait_started)."""
     pairs = ",".join(f"{2 * k}:{2 * k + 1}" for k in range(len(pcaps)))
-    argv = [podgate] + eal_common(prefix, memory, mb, pcaps) + [
-        "--", "--manifests", manifest, "--port-pairs", pairs, "--stats-interval", "0",
-        "--rx-descriptors", str(inp.MAX_DESCRIPTORS), "--tx-descriptors", str(inp.MAX_DESCRIPTORS),
-        "--extra-mbufs", str(extra_mbufs),
-        "--metrics-listen", "off", "--conntrack-capacity", str(ct_capacity), "--log-level", "warn"]
-    return Contender(argv, prefix, log_path, stdin_pipe=False)
+    options = ["--manifests", manifest, "--port-pairs", pairs, "--stats-interval", "0",
+               "--rx-descriptors", str(inp.MAX_DESCRIPTORS), "--tx-descriptors", str(inp.MAX_DESCRIPTORS),
+               "--extra-mbufs", str(extra_mbufs), "--conntrack-capacity", str(ct_capacity), "--log-level", "warn"]
+    name = os.path.splitext(os.path.basename(log_path))[0]
+    d = podgate.Podgate(os.path.dirname(log_path), name, vdevs(pcaps), options, kind="bench", metrics_listen="off",
+                        memory=memory.eal_args(mb), binary=binary, stats_json=False)
+    return d.start(ready=None)  # at --log-level warn it logs no ready line: wait_started watches the packets
 
 
-def start_testpmd(testpmd: str, prefix: str, memory: MemoryMode, mb: int, pcaps, mbufs: int,
-                  log_path: str) -> Contender:
-    argv = [testpmd] + eal_common(prefix, memory, mb, pcaps) + [
-        "--", "--forward-mode=io", "--no-flush-rx", "--nb-cores=1", f"--total-num-mbufs={mbufs}"]
-    return Contender(argv, prefix, log_path, stdin_pipe=True)
+def start_testpmd(binary: str, memory: MemoryMode, mb: int, pcaps, mbufs: int, log_path: str) -> testpmd.Testpmd:
+    prefix = eal.unique_prefix("bench-testpmd")
+    argv = testpmd.command(prefix, vdevs(pcaps), testpmd.io_forwarding(mbufs), memory.eal_args(mb), binary=binary)
+    return testpmd.Testpmd(prefix, argv, log_path).start()
 
 
-def wait_started(tele, rx_ports, alive, timeout_s: float = 60.0):
+def wait_started(tele: telemetry.Client, rx_ports, alive, timeout_s: float = 60.0):
     """Until packets flow (podgate loads and compiles before EAL starts)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not alive():
             raise RuntimeError("process exited")
-        rx, _, _ = tele.totals(rx_ports, [])
+        rx, _, _ = tele.ethdev_totals(rx_ports, [])
         if rx > 0:
             return
         time.sleep(0.1)

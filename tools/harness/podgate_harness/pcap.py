@@ -1,12 +1,31 @@
-"""Classic pcap files, read and written with `struct` (no scapy): the runner
-concatenates and splits the traffic tool's output into per-port/queue inputs
-and reads back what net_pcap wrote (nanosecond magic, little-endian)."""
+"""Classic pcap files, read and written with `struct` (no scapy), so a test
+reads exactly the bytes net_pcap wrote and writes exactly the frames it
+chose. Written files are microsecond, little-endian Ethernet; reading also
+accepts net_pcap's nanosecond files."""
 
 import struct
 
 _MAGICS = {0xA1B2C3D4: "usec", 0xA1B23C4D: "nsec"}
 _LINKTYPE_ETHERNET = 1
 _RECORD = struct.Struct("<IIII")
+_EPOCH = 1_700_000_000
+
+HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, _LINKTYPE_ETHERNET)
+
+
+def record(frame: bytes, index: int, step_us: int = 1000) -> bytes:
+    """Record `index` of a file: stamped index x step_us after a fixed epoch."""
+    sec, usec = divmod(index * step_us, 1_000_000)
+    return _RECORD.pack(_EPOCH + sec, usec, len(frame), len(frame)) + frame
+
+
+def write(path: str, frames: list[bytes]) -> str:
+    """A microsecond pcap, packet i stamped i ms after a fixed epoch."""
+    with open(path, "wb") as f:
+        f.write(HEADER)
+        for i, frame in enumerate(frames):
+            f.write(record(frame, i))
+    return path
 
 
 def read(path: str) -> list[bytes]:
@@ -31,13 +50,3 @@ def read(path: str) -> list[bytes]:
         frames.append(data[pos:pos + caplen])
         pos += caplen
     return frames
-
-
-def write(path: str, frames: list[bytes]) -> None:
-    """A microsecond pcap, packet i stamped i ms after a fixed epoch."""
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, _LINKTYPE_ETHERNET))
-        for i, frame in enumerate(frames):
-            sec, usec = divmod(i * 1000, 1_000_000)
-            f.write(_RECORD.pack(1_700_000_000 + sec, usec, len(frame), len(frame)))
-            f.write(frame)
