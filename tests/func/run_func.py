@@ -25,7 +25,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 
 from funclib import case as cases  # noqa: E402
-from funclib import compare, daemon, model, verdicts  # noqa: E402
+from funclib import compare, daemon, model, names, verdicts  # noqa: E402
 
 CASES_DIR = os.path.join(HERE, "cases")
 
@@ -129,6 +129,7 @@ def main() -> int:
     args = parser.parse_args()
     Config.podgate = _binary("PODGATE", args.build_dir, "app/podgate")
     Config.policy = _binary("PODGATE_POLICY", args.build_dir, "tools/policy/podgate-policy")
+    names.load(Config.podgate)
     Config.traffic = os.environ.get("PODGATE_TRAFFIC") or os.path.join(ROOT, "tools", "traffic", "podgate-traffic")
     Config.keep = args.keep
     Config.idle_ms = args.idle_ms

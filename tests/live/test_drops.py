@@ -21,8 +21,7 @@ from livelib.feeder import Feeder
 # Set B: the policies that select each pod, per direction (policies/b.yaml).
 SELECTING = {("ingress", "shop/db"): ["shop/db-policy"], ("ingress", "shop/cache"): ["shop/cache-policy"],
              ("egress", "shop/frontend"): ["shop/frontend-egress"]}
-SIDE = {"ingress-denied": "ingress", "egress-denied": "egress"}
-REASON = {"ingress-denied": "policy-ingress", "egress-denied": "policy-egress"}
+SIDE = {"policy-ingress": "ingress", "policy-egress": "egress"}
 TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} drop (?P<reason>\S+) (?P<flow>\S+ \S+ \d+ \S+ \d+) "
                        r"src=(?P<src_pod>\S+) dst=(?P<dst_pod>\S+) side=(?P<side>\S+)"
                        r"(?: policies=(?P<policies>\S+))? generation=(?P<generation>\d+)$")
@@ -53,7 +52,7 @@ class DropReport(LiveTest):
         why = self.ref[flow][1]
         side = SIDE[why]
         src_pod, dst_pod = self.pods.get(src, "external"), self.pods.get(dst, "external")
-        return {"reason": REASON[why], "side": side, "proto": frames.PROTO_NAMES[proto], "src": src, "sport": sport,
+        return {"reason": why, "side": side, "proto": frames.PROTO_NAMES[proto], "src": src, "sport": sport,
                 "dst": dst, "dport": dport, "src_pod": src_pod, "dst_pod": dst_pod,
                 "policies": SELECTING[(side, src_pod if side == "egress" else dst_pod)], "generation": 1, "port": 0}
 

@@ -8,14 +8,15 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import time
 
 from . import procs
 
-# Counters the cases assert on, by their names in /podgate/stats (telemetry
-# flattens the JSON document with "_" and turns "-" into "_").
-DROP_REASONS = ["policy-ingress", "policy-egress", "non-pod-denied", "malformed", "fragment-orphan",
-                "fragment-denied", "conntrack-full", "tx-full", "non-ip-denied"]
+# Drop reasons as podgate lists them (`podgate --list-counters`), filled in
+# place when the first Podgate is made; in /podgate/stats telemetry flattens
+# them with "_" and turns "-" into "_".
+DROP_REASONS: list = []
 
 
 class GateError(Exception):
@@ -49,6 +50,9 @@ class Podgate:
     def __init__(self, exe: str, registry: procs.Registry, workdir: str, tag: str, ports: tuple,
                  manifests: str, established: str):
         self.exe = exe
+        if not DROP_REASONS:
+            listed = subprocess.run([exe, "--list-counters"], capture_output=True, text=True, timeout=60, check=True)
+            DROP_REASONS[:] = json.loads(listed.stdout)["drop_reasons"]
         self.registry = registry
         self.prefix = f"podgate-e2e-{tag}-{established}"
         self.ports = ports

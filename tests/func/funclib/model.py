@@ -26,11 +26,9 @@ import ipaddress
 import random
 from dataclasses import dataclass, field
 
-from . import reasons, verdicts
+from . import names, reasons, verdicts
 from .case import Case, CaseError, Packet
 
-DROP_REASONS = ("policy-ingress", "policy-egress", "non-pod-denied", "malformed", "fragment-orphan",
-                "fragment-denied", "conntrack-full", "tx-full", "non-ip-denied")
 _ECHO_TYPES = {1: (0, 8), 58: (128, 129)}
 _RANDOM_ORDERS = 20
 
@@ -122,7 +120,7 @@ def _step(w: _Worker, p: Packet, verdict: dict, forward_non_ip: bool, counts: di
     else:
         allow, why = verdict[verdicts.policy_tuple(m)]
         if not allow:
-            out = Outcome(False, verdicts.DROP_REASON[why])
+            out = Outcome(False, why)  # verdict reasons are the drop counters' names
         else:
             flags = m.get("tcp_flags", "")
             opens = not ("R" in flags or ("S" in flags and "A" in flags))
@@ -139,8 +137,8 @@ def _step(w: _Worker, p: Packet, verdict: dict, forward_non_ip: bool, counts: di
 def _zero_counters(case: Case) -> dict:
     counts = {k: 0 for k in ("rx", "tx", "dropped_total", "non_ip_forwarded", "nd_passed", "conntrack.creates",
                              "fragments.followed", "fragments.tracked")}
-    counts.update({f"dropped.{r}": 0 for r in DROP_REASONS})
-    counts.update({f"malformed.{r}": 0 for r in reasons.PODGATE_MALFORMED})
+    counts.update({f"dropped.{r}": 0 for r in names.DROP_REASONS})
+    counts.update({f"malformed.{r}": 0 for r in names.MALFORMED})
     for port in range(case.ports):
         counts[f"ports.{port}.rx"] = counts[f"ports.{port}.tx"] = 0
     for worker in range(case.workers):

@@ -27,8 +27,6 @@ TOOL_TO_PODGATE = {
     "headers_too_long": "headers-too-long",
 }
 
-PODGATE_MALFORMED = ("truncated-l2", "too-many-vlans", "truncated-l3", "bad-version", "bad-ihl", "bad-ip-length",
-                     "bad-ext-chain", "bad-fragment", "truncated-l4", "bad-l4-header", "headers-too-long")
 
 _VLAN_TPIDS = (0x8100, 0x88A8, 0x9100)
 _IPV6_EXT = (0, 43, 44, 51, 60)  # hop-by-hop, routing, fragment, AH, destination options

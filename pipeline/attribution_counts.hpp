@@ -1,13 +1,18 @@
 #pragma once
-// Allowed new flows by admitting policy and side, counted per worker: the one
-// part of a compiled table set that changes after it is published. Each
-// worker writes only its own slice (whole cache lines; relaxed load + store,
-// no read-modify-write); any thread may sum the slices. The control thread
-// folds a set's counts into its running totals when it retires the set,
-// after the RCU grace period, when no worker can still write them.
+// Attribution counts: allowed new flows credited to the policy that allowed
+// them, per side, for one table generation, one slice per worker. This is
+// per-worker mutable state kept beside the compiled tables, never inside
+// them: table_slot publishes a block together with the tables it counts for
+// and hands it back when that generation retires, so what RCU publishes
+// stays read-only. Each worker writes only its own slice (whole cache lines;
+// relaxed load + store, no read-modify-write); any thread may sum the slices.
+// The block holds the generation's policy names, so its counts can be folded
+// by name after the tables are gone.
 //
 // Layout: slice s, policy p, side d -> counter [s * stride + p * 2 + d],
 // stride rounded up to whole cache lines so no two workers share one.
+
+#include "classifier/tables/tables.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +20,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace podgate::classifier {
+namespace podgate::pipeline {
 
 enum class flow_side : uint8_t { ingress = 0, egress = 1 };
 
@@ -23,13 +28,15 @@ inline const char* to_string(flow_side s) noexcept {
     return s == flow_side::ingress ? "ingress" : "egress";
 }
 
-class admission_counts {
+class attribution_counts {
 public:
-    // Room for workers 0..slices-1 and policies 0..policies-1, all zero.
+    // Room for workers 0..slices-1 and every policy of `t`, all zero.
     // Throws std::bad_alloc.
-    admission_counts(unsigned slices, uint32_t policies)
-        : _slices(slices), _policies(policies), _stride(lines_for(policies) * per_line),
-          _lines(new line[std::max<size_t>(1, size_t{slices} * lines_for(policies))]()) {}
+    attribution_counts(const classifier::tables& t, unsigned slices)
+        : _names(t.names), _generation(t.generation), _slices(slices),
+          _policies(static_cast<uint32_t>(t.names->policies.size())),
+          _stride(lines_for(_policies) * per_line),
+          _lines(new line[std::max<size_t>(1, size_t{slices} * lines_for(_policies))]()) {}
 
     // Worker `slice` only; anything out of range is ignored.
     void add(unsigned slice, uint32_t policy, flow_side side) noexcept {
@@ -52,6 +59,9 @@ public:
         return n;
     }
 
+    // The names and sides of the policies counted here (table_names::policies order).
+    const classifier::table_names& names() const noexcept { return *_names; }
+    uint64_t generation() const noexcept { return _generation; }
     unsigned slices() const noexcept { return _slices; }
     uint32_t policies() const noexcept { return _policies; }
     size_t bytes() const noexcept { return size_t{_slices} * _stride * sizeof(uint64_t); }
@@ -62,13 +72,17 @@ private:
         std::atomic<uint64_t> v[per_line];
     };
     static size_t lines_for(uint32_t policies) { return (size_t{policies} * 2 + per_line - 1) / per_line; }
-    static size_t index(uint32_t policy, flow_side side) { return size_t{policy} * 2 + static_cast<size_t>(side); }
+    static size_t index(uint32_t policy, flow_side side) {
+        return size_t{policy} * 2 + static_cast<size_t>(side);
+    }
     std::atomic<uint64_t>& at(size_t i) const noexcept { return _lines[i / per_line].v[i % per_line]; }
 
+    std::shared_ptr<const classifier::table_names> _names;
+    uint64_t _generation;
     unsigned _slices;
     uint32_t _policies;
     size_t _stride; // counters per slice
     std::unique_ptr<line[]> _lines;
 };
 
-} // namespace podgate::classifier
+} // namespace podgate::pipeline
