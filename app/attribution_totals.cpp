@@ -11,8 +11,7 @@ using pipeline::flow_side;
 constexpr flow_side sides[2] = {flow_side::ingress, flow_side::egress};
 
 // Calls f(policy name, side, count, creditable) for every (policy, side) of a block.
-template <typename F>
-void each_count(const pipeline::attribution_counts& c, F f) {
+template <typename F> void each_count(const pipeline::attribution_counts& c, F f) {
     const auto& names = c.names();
     for (uint32_t p = 0; p < names.policies.size(); ++p) {
         for (auto s : sides) {
@@ -25,14 +24,14 @@ void each_count(const pipeline::attribution_counts& c, F f) {
 
 } // namespace
 
-std::unique_ptr<pipeline::attribution_counts> attribution_totals::counts_for(const classifier::tables& t,
-                                                                             unsigned workers, std::string& error) {
+std::unique_ptr<pipeline::attribution_counts>
+attribution_totals::counts_for(const classifier::tables& t, unsigned workers, std::string& error) {
     try {
         return std::make_unique<pipeline::attribution_counts>(t, workers);
     } catch (const std::bad_alloc&) {
-        error = "no memory for attribution counters (" + std::to_string(t.names->policies.size()) + " policies, " +
-                std::to_string(workers) + " workers): generation " + std::to_string(t.generation) +
-                " counts no flows per policy";
+        error = "no memory for attribution counters (" + std::to_string(t.names->policies.size()) +
+                " policies, " + std::to_string(workers) + " workers): generation " +
+                std::to_string(t.generation) + " counts no flows per policy";
         return nullptr;
     }
 }

@@ -20,16 +20,17 @@
 namespace podgate::app {
 
 class attribution_totals {
-public:
+  public:
     // Fresh counters for `t` and `workers` workers, to publish with it. Null
     // (nothing counted for that generation) and `error` set when memory runs out.
-    static std::unique_ptr<pipeline::attribution_counts> counts_for(const classifier::tables& t, unsigned workers,
-                                                                    std::string& error);
+    static std::unique_ptr<pipeline::attribution_counts>
+    counts_for(const classifier::tables& t, unsigned workers, std::string& error);
 
     // Control thread, after table_slot::publish: `live` is the block now
     // published (null at shutdown or when it has none), `retired` the one
     // publish handed back. Folds `retired`'s counts in; it is freed here.
-    void went_live(const pipeline::attribution_counts* live, std::unique_ptr<pipeline::attribution_counts> retired);
+    void went_live(const pipeline::attribution_counts* live,
+                   std::unique_ptr<pipeline::attribution_counts> retired);
 
     struct entry {
         std::string policy; // "ns/name"
@@ -41,7 +42,7 @@ public:
     // ever credited.
     std::vector<entry> snapshot() const;
 
-private:
+  private:
     mutable std::mutex _mutex;
     std::map<std::string, std::array<uint64_t, 2>> _retired; // [flow_side]
     const pipeline::attribution_counts* _live = nullptr;

@@ -75,6 +75,8 @@ inline constexpr control_metric control_metrics[] = {
 // clang-format on
 static_assert(std::size(control_metrics) == static_cast<size_t>(control_id::uptime) + 1);
 
-inline const control_metric& control(control_id id) noexcept { return control_metrics[static_cast<size_t>(id)]; }
+inline const control_metric& control(control_id id) noexcept {
+    return control_metrics[static_cast<size_t>(id)];
+}
 
 } // namespace podgate::app

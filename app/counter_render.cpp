@@ -28,9 +28,12 @@ std::string labels_of(const counter_desc& d, const char* value) {
 
 const char* to_string(counter_scope s) {
     switch (s) {
-    case counter_scope::total: return "total";
-    case counter_scope::lcore: return "lcore";
-    case counter_scope::port: return "port";
+    case counter_scope::total:
+        return "total";
+    case counter_scope::lcore:
+        return "lcore";
+    case counter_scope::port:
+        return "port";
     }
     return "?";
 }
@@ -53,7 +56,8 @@ void counters_json(std::span<const pipeline::lcore_counters> lcores, nlohmann::j
     }
 }
 
-void port_counters_json(std::span<const pipeline::lcore_counters> lcores, uint16_t port, nlohmann::json& entry) {
+void port_counters_json(std::span<const pipeline::lcore_counters> lcores, uint16_t port,
+                        nlohmann::json& entry) {
     for (const counter_desc& d : counter_registry) {
         if (d.scope == counter_scope::port && port < pipeline::max_ports) {
             entry[d.json] = pipeline::sum_cell(lcores, d, port);
@@ -76,12 +80,14 @@ void counter_metrics(prometheus_writer& w, std::span<const pipeline::lcore_count
         switch (d.scope) {
         case counter_scope::total:
             pipeline::each_label(d, [&](unsigned i, const char* value) {
-                w.sample(d.metric, type, d.help, labels_of(d, value), pipeline::sum_cell(lcores, d, i));
+                w.sample(d.metric, type, d.help, labels_of(d, value),
+                         pipeline::sum_cell(lcores, d, i));
             });
             break;
         case counter_scope::lcore:
             for (size_t k = 0; k < lcores.size() && k < lcore_ids.size(); ++k) {
-                w.sample(d.metric, type, d.help, prometheus_label("lcore", std::to_string(lcore_ids[k])),
+                w.sample(d.metric, type, d.help,
+                         prometheus_label("lcore", std::to_string(lcore_ids[k])),
                          d.cells(lcores[k])[0].get());
             }
             break;
@@ -89,7 +95,8 @@ void counter_metrics(prometheus_writer& w, std::span<const pipeline::lcore_count
             for (const auto& p : ports) {
                 if (p.port < pipeline::max_ports) {
                     w.sample(d.metric, type, d.help,
-                             prometheus_label("port", std::to_string(p.port)) + "," + prometheus_label("name", p.name),
+                             prometheus_label("port", std::to_string(p.port)) + "," +
+                                 prometheus_label("name", p.name),
                              pipeline::sum_cell(lcores, d, p.port));
                 }
             }
@@ -103,9 +110,13 @@ nlohmann::json list_counters() {
     for (const counter_desc& d : counter_registry) {
         // Rows that are series of one family (a fixed label each) merge into it.
         if (counters.empty() || counters.back()["metric"] != d.metric) {
-            nlohmann::json f = {{"metric", d.metric}, {"type", to_string(d.type)}, {"unit", d.unit},
-                                {"help", d.help},     {"scope", to_string(d.scope)},
-                                {"json", nlohmann::json::array()}, {"labels", nlohmann::json::object()}};
+            nlohmann::json f = {{"metric", d.metric},
+                                {"type", to_string(d.type)},
+                                {"unit", d.unit},
+                                {"help", d.help},
+                                {"scope", to_string(d.scope)},
+                                {"json", nlohmann::json::array()},
+                                {"labels", nlohmann::json::object()}};
             if (d.scope == counter_scope::lcore) {
                 f["labels"]["lcore"] = nlohmann::json::array();
                 f["json"].push_back(std::string("lcores[].") + d.json);
@@ -126,7 +137,8 @@ nlohmann::json list_counters() {
             if (d.json == nullptr) {
                 return;
             }
-            const std::string path = d.scope == counter_scope::port ? std::string("ports[].") + d.json : d.json;
+            const std::string path =
+                d.scope == counter_scope::port ? std::string("ports[].") + d.json : d.json;
             f["json"].push_back(value != nullptr ? path + "." + value : path);
         });
     }
@@ -138,18 +150,24 @@ nlohmann::json list_counters() {
             labels.push_back(rest.substr(0, comma));
             rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
         }
-        control.push_back({{"metric", c.metric}, {"type", to_string(c.type)}, {"unit", c.unit}, {"help", c.help},
-                           {"labels", labels}, {"source", c.source}});
+        control.push_back({{"metric", c.metric},
+                           {"type", to_string(c.type)},
+                           {"unit", c.unit},
+                           {"help", c.help},
+                           {"labels", labels},
+                           {"source", c.source}});
     }
     nlohmann::json reasons = nlohmann::json::array();
     nlohmann::json drop_reasons = nlohmann::json::array();
     for (unsigned r = 0; r < classifier::verdict_reason_count; ++r) {
         const auto& info = classifier::reasons[r];
         const bool drop = info.fate == classifier::reason_fate::drop;
-        reasons.push_back({{"name", info.name},
-                           {"origin", info.origin == classifier::reason_origin::verdict ? "verdict" : "data_plane"},
-                           {"fate", drop ? "drop" : "forward"},
-                           {"help", info.help}});
+        reasons.push_back(
+            {{"name", info.name},
+             {"origin",
+              info.origin == classifier::reason_origin::verdict ? "verdict" : "data_plane"},
+             {"fate", drop ? "drop" : "forward"},
+             {"help", info.help}});
         if (drop) {
             drop_reasons.push_back(info.name);
         }
@@ -162,9 +180,12 @@ nlohmann::json list_counters() {
     for (unsigned s = 0; s < pipeline::ct_state_count; ++s) {
         states.push_back(to_string(static_cast<pipeline::ct_state>(s)));
     }
-    return {{"counters", counters},      {"control", control},
-            {"reasons", reasons},        {"drop_reasons", drop_reasons},
-            {"malformed_reasons", malformed}, {"conntrack_states", states}};
+    return {{"counters", counters},
+            {"control", control},
+            {"reasons", reasons},
+            {"drop_reasons", drop_reasons},
+            {"malformed_reasons", malformed},
+            {"conntrack_states", states}};
 }
 
 } // namespace podgate::app

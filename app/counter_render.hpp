@@ -26,7 +26,8 @@ struct port_label {
 void counters_json(std::span<const pipeline::lcore_counters> lcores, nlohmann::json& j);
 
 // The JSON keys of the port-scope rows ("rx", "tx") for one port, into `entry`.
-void port_counters_json(std::span<const pipeline::lcore_counters> lcores, uint16_t port, nlohmann::json& entry);
+void port_counters_json(std::span<const pipeline::lcore_counters> lcores, uint16_t port,
+                        nlohmann::json& entry);
 
 // The lcore-scope rows of one worker, into `entry`.
 void lcore_counters_json(const pipeline::lcore_counters& lcore, nlohmann::json& entry);

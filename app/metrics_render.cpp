@@ -31,11 +31,13 @@ std::string render_metrics(const appliance& a) {
     for (const auto& p : a.ports().ports) {
         rte_eth_stats s{};
         rte_eth_stats_get(p.port, &s);
-        sample(w, control_id::port_nic_missed, prometheus_label("port", std::to_string(p.port)), s.imissed);
+        sample(w, control_id::port_nic_missed, prometheus_label("port", std::to_string(p.port)),
+               s.imissed);
     }
     for (const auto& e : a.attribution().snapshot()) {
         sample(w, control_id::attributed_flows,
-               prometheus_label("policy", e.policy) + "," + prometheus_label("side", to_string(e.side)) + "," +
+               prometheus_label("policy", e.policy) + "," +
+                   prometheus_label("side", to_string(e.side)) + "," +
                    prometheus_label("verdict", "allow"),
                e.flows);
     }

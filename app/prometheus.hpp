@@ -11,11 +11,12 @@ namespace podgate::app {
 std::string prometheus_label(const char* key, const std::string& value);
 
 class prometheus_writer {
-public:
+  public:
     // Writes the family's head unless the previous sample was of the same family.
     void head(const char* name, const char* type, const char* help);
     template <typename V>
-    void sample(const char* name, const char* type, const char* help, const std::string& labels, V value) {
+    void sample(const char* name, const char* type, const char* help, const std::string& labels,
+                V value) {
         head(name, type, help);
         _out << name;
         if (!labels.empty()) {
@@ -25,7 +26,7 @@ public:
     }
     std::string str() const { return _out.str(); }
 
-private:
+  private:
     std::ostringstream _out;
     std::string _last;
 };

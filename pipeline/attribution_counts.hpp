@@ -29,7 +29,7 @@ inline const char* to_string(flow_side s) noexcept {
 }
 
 class attribution_counts {
-public:
+  public:
     // Room for workers 0..slices-1 and every policy of `t`, all zero.
     // Throws std::bad_alloc.
     attribution_counts(const classifier::tables& t, unsigned slices)
@@ -66,16 +66,20 @@ public:
     uint32_t policies() const noexcept { return _policies; }
     size_t bytes() const noexcept { return size_t{_slices} * _stride * sizeof(uint64_t); }
 
-private:
+  private:
     static constexpr size_t per_line = 8;
     struct alignas(64) line {
         std::atomic<uint64_t> v[per_line];
     };
-    static size_t lines_for(uint32_t policies) { return (size_t{policies} * 2 + per_line - 1) / per_line; }
+    static size_t lines_for(uint32_t policies) {
+        return (size_t{policies} * 2 + per_line - 1) / per_line;
+    }
     static size_t index(uint32_t policy, flow_side side) {
         return size_t{policy} * 2 + static_cast<size_t>(side);
     }
-    std::atomic<uint64_t>& at(size_t i) const noexcept { return _lines[i / per_line].v[i % per_line]; }
+    std::atomic<uint64_t>& at(size_t i) const noexcept {
+        return _lines[i / per_line].v[i % per_line];
+    }
 
     std::shared_ptr<const classifier::table_names> _names;
     uint64_t _generation;

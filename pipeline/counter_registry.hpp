@@ -45,7 +45,7 @@ struct label_values {
 struct counter_desc {
     const char* metric; // Prometheus family name
     metric_type type;
-    const char* unit;   // what one count is: "packets", "flows", "entries", "records"
+    const char* unit; // what one count is: "packets", "flows", "entries", "records"
     const char* help;
     // Where the stats JSON puts the value, "key" or "object.key"; a labelled
     // row is an object keyed by label value. Null: /metrics only, another
@@ -62,8 +62,7 @@ struct counter_desc {
 namespace registry_detail {
 
 // The first counter of a field, scalar or array: one signature for every row.
-template <auto Field>
-const counter* cells(const lcore_counters& c) noexcept {
+template <auto Field> const counter* cells(const lcore_counters& c) noexcept {
     if constexpr (std::is_array_v<std::remove_reference_t<decltype(c.*Field)>>) {
         return &(c.*Field)[0];
     } else {
@@ -71,10 +70,18 @@ const counter* cells(const lcore_counters& c) noexcept {
     }
 }
 
-inline const char* reason_name(unsigned i) { return to_string(static_cast<verdict_reason>(i)); }
-inline bool not_a_drop(unsigned i) { return !is_drop(static_cast<verdict_reason>(i)); }
-inline const char* malformed_name(unsigned i) { return to_string(static_cast<malformed_reason>(i)); }
-inline const char* state_name(unsigned i) { return to_string(static_cast<ct_state>(i)); }
+inline const char* reason_name(unsigned i) {
+    return to_string(static_cast<verdict_reason>(i));
+}
+inline bool not_a_drop(unsigned i) {
+    return !is_drop(static_cast<verdict_reason>(i));
+}
+inline const char* malformed_name(unsigned i) {
+    return to_string(static_cast<malformed_reason>(i));
+}
+inline const char* state_name(unsigned i) {
+    return to_string(static_cast<ct_state>(i));
+}
 inline const char* denied_side(unsigned i) {
     return static_cast<verdict_reason>(i) == verdict_reason::policy_ingress ? "ingress" : "egress";
 }
@@ -149,7 +156,8 @@ inline constexpr counter_desc counter_registry[] = {
 // clang-format on
 
 // Sum over workers of one cell of a row.
-inline uint64_t sum_cell(std::span<const lcore_counters> lcores, const counter_desc& d, unsigned i) noexcept {
+inline uint64_t sum_cell(std::span<const lcore_counters> lcores, const counter_desc& d,
+                         unsigned i) noexcept {
     uint64_t n = 0;
     for (const auto& c : lcores) {
         n += d.cells(c)[i].get();
@@ -159,8 +167,7 @@ inline uint64_t sum_cell(std::span<const lcore_counters> lcores, const counter_d
 
 // Calls f(index, label value) for every labelled value of a row (once, with
 // index 0 and null, for a scalar).
-template <typename F>
-void each_label(const counter_desc& d, F f) {
+template <typename F> void each_label(const counter_desc& d, F f) {
     if (d.labels.label == nullptr) {
         f(0u, static_cast<const char*>(nullptr));
         return;

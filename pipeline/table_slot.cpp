@@ -10,7 +10,8 @@ std::unique_ptr<table_slot> table_slot::create(unsigned max_threads, std::string
     const size_t size = rte_rcu_qsbr_get_memsize(max_threads);
     slot->_qsv = static_cast<rte_rcu_qsbr*>(rte_zmalloc("podgate_rcu", size, RTE_CACHE_LINE_SIZE));
     if (slot->_qsv == nullptr || rte_rcu_qsbr_init(slot->_qsv, max_threads) != 0) {
-        error = "cannot set up RCU for " + std::to_string(max_threads) + " workers: " + rte_strerror(rte_errno);
+        error = "cannot set up RCU for " + std::to_string(max_threads) +
+                " workers: " + rte_strerror(rte_errno);
         return nullptr;
     }
     return slot;
@@ -21,8 +22,9 @@ table_slot::~table_slot() {
     rte_free(_qsv);
 }
 
-std::unique_ptr<attribution_counts> table_slot::publish(std::unique_ptr<const classifier::tables> next,
-                                                       std::unique_ptr<attribution_counts> counts) {
+std::unique_ptr<attribution_counts>
+table_slot::publish(std::unique_ptr<const classifier::tables> next,
+                    std::unique_ptr<attribution_counts> counts) {
     generation_set* g = next ? new generation_set{std::move(next), std::move(counts)} : nullptr;
     std::unique_ptr<generation_set> old(_current.exchange(g, std::memory_order_acq_rel));
     if (old == nullptr) {

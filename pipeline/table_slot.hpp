@@ -22,7 +22,7 @@
 namespace podgate::pipeline {
 
 class table_slot {
-public:
+  public:
     // Room for `max_threads` worker threads (ids 0..max_threads-1).
     static std::unique_ptr<table_slot> create(unsigned max_threads, std::string& error);
     ~table_slot();
@@ -47,18 +47,21 @@ public:
     void quiescent(unsigned thread) noexcept { rte_rcu_qsbr_quiescent(_qsv, thread); }
 
     // ---- control thread only ----
-    bool register_thread(unsigned thread) noexcept { return rte_rcu_qsbr_thread_register(_qsv, thread) == 0; }
+    bool register_thread(unsigned thread) noexcept {
+        return rte_rcu_qsbr_thread_register(_qsv, thread) == 0;
+    }
     // Publishes `next` (null: nothing; workers must be stopped) with its
     // attribution counts (null: none); returns once no worker can still be
     // reading the previous tables or counting into the previous block, frees
     // those tables and hands back that block (null when it had none) so its
     // counts can be folded in. Throws std::bad_alloc before changing anything.
-    std::unique_ptr<attribution_counts> publish(std::unique_ptr<const classifier::tables> next,
-                                                std::unique_ptr<attribution_counts> counts = nullptr);
+    std::unique_ptr<attribution_counts>
+    publish(std::unique_ptr<const classifier::tables> next,
+            std::unique_ptr<attribution_counts> counts = nullptr);
     // The live generation's counts, for readers that sum them (control side).
     const attribution_counts* live_counts() const noexcept { return live().counts; }
 
-private:
+  private:
     table_slot() = default;
     struct generation_set {
         std::unique_ptr<const classifier::tables> tables;

@@ -47,7 +47,8 @@ struct reason_info {
 };
 
 inline constexpr reason_info reasons[] = {
-#define PODGATE_REASON_INFO(id, name, origin, fate, help) {name, reason_origin::origin, reason_fate::fate, help},
+#define PODGATE_REASON_INFO(id, name, origin, fate, help)                                          \
+    {name, reason_origin::origin, reason_fate::fate, help},
     PODGATE_REASONS(PODGATE_REASON_INFO)
 #undef PODGATE_REASON_INFO
 };

@@ -32,7 +32,8 @@ struct filled {
     filled() {
         uint64_t v = 1;
         for (const counter_desc& d : counter_registry) {
-            const unsigned end = d.scope == counter_scope::port ? pipeline::max_ports : d.labels.end;
+            const unsigned end =
+                d.scope == counter_scope::port ? pipeline::max_ports : d.labels.end;
             for (auto& c : lcores) {
                 for (unsigned i = 0; i < end; ++i) {
                     auto* cell = const_cast<pipeline::counter*>(d.cells(c)) + i;
@@ -64,7 +65,8 @@ parsed_metrics parse(const std::string& text) {
             out.helped.insert(line.substr(7, line.find(' ', 7) - 7));
         } else if (!line.empty()) {
             const auto sp = line.rfind(' ');
-            EXPECT_TRUE(out.samples.emplace(line.substr(0, sp), line.substr(sp + 1)).second) << "twice: " << line;
+            EXPECT_TRUE(out.samples.emplace(line.substr(0, sp), line.substr(sp + 1)).second)
+                << "twice: " << line;
         }
     }
     return out;
@@ -86,26 +88,31 @@ TEST(counter_registry, every_row_reaches_the_metrics_with_its_own_values) {
         switch (d.scope) {
         case counter_scope::total:
             pipeline::each_label(d, [&](unsigned i, const char* value) {
-                const std::string labels = d.series_label ? app::prometheus_label(d.series_label, d.series_value)
-                                           : value        ? app::prometheus_label(d.labels.label, value)
-                                                          : "";
+                const std::string labels =
+                    d.series_label ? app::prometheus_label(d.series_label, d.series_value)
+                    : value        ? app::prometheus_label(d.labels.label, value)
+                                   : "";
                 const uint64_t want = d.cells(f.lcores[0])[i].get() + d.cells(f.lcores[1])[i].get();
-                EXPECT_EQ(m.samples.at(series(d, labels)), std::to_string(want)) << series(d, labels);
+                EXPECT_EQ(m.samples.at(series(d, labels)), std::to_string(want))
+                    << series(d, labels);
                 ++expected;
             });
             break;
         case counter_scope::lcore:
             for (size_t k = 0; k < f.lcores.size(); ++k) {
-                const std::string s = series(d, app::prometheus_label("lcore", std::to_string(f.ids[k])));
+                const std::string s =
+                    series(d, app::prometheus_label("lcore", std::to_string(f.ids[k])));
                 EXPECT_EQ(m.samples.at(s), std::to_string(d.cells(f.lcores[k])[0].get())) << s;
                 ++expected;
             }
             break;
         case counter_scope::port:
             for (const auto& p : f.ports) {
-                const std::string s = series(d, app::prometheus_label("port", std::to_string(p.port)) + "," +
-                                                    app::prometheus_label("name", p.name));
-                const uint64_t want = d.cells(f.lcores[0])[p.port].get() + d.cells(f.lcores[1])[p.port].get();
+                const std::string s =
+                    series(d, app::prometheus_label("port", std::to_string(p.port)) + "," +
+                                  app::prometheus_label("name", p.name));
+                const uint64_t want =
+                    d.cells(f.lcores[0])[p.port].get() + d.cells(f.lcores[1])[p.port].get();
                 EXPECT_EQ(m.samples.at(s), std::to_string(want)) << s;
                 ++expected;
             }
@@ -143,7 +150,8 @@ TEST(counter_registry, every_row_with_a_path_reaches_the_json) {
         pipeline::each_label(d, [&](unsigned i, const char* value) {
             const auto at = nlohmann::json::json_pointer(value ? ptr + "/" + value : ptr);
             ASSERT_TRUE(j.contains(at)) << at.to_string();
-            EXPECT_EQ(j.at(at).get<uint64_t>(), d.cells(f.lcores[0])[i].get() + d.cells(f.lcores[1])[i].get())
+            EXPECT_EQ(j.at(at).get<uint64_t>(),
+                      d.cells(f.lcores[0])[i].get() + d.cells(f.lcores[1])[i].get())
                 << at.to_string();
         });
     }
@@ -177,8 +185,10 @@ TEST(counter_registry, names_are_unique_and_valid) {
         const std::string name = d.metric;
         EXPECT_TRUE(std::regex_match(name, prometheus_name)) << name;
         EXPECT_EQ(name.rfind("podgate_", 0), 0u) << name;
-        const bool total_suffix = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
-        EXPECT_EQ(total_suffix, d.type == pipeline::metric_type::counter) << name << ": counters end in _total";
+        const bool total_suffix =
+            name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
+        EXPECT_EQ(total_suffix, d.type == pipeline::metric_type::counter)
+            << name << ": counters end in _total";
         if (const auto [it, fresh] = first_of.emplace(name, &d); !fresh) {
             EXPECT_EQ(name, previous) << "rows of one family must be adjacent";
             EXPECT_TRUE(d.series_label != nullptr && it->second->series_label != nullptr)
