@@ -1,5 +1,5 @@
 #pragma once
-// Which policy admitted a flow: for each isolated side (the source's egress,
+// Attribution, which policy allowed a flow: for each isolated side (the source's egress,
 // the destination's ingress), the first policy selecting that side's group,
 // in cluster order, whose own rules allow the flow there. The verdict never
 // depends on this; workers ask it only for new flows the lookup allowed, to
