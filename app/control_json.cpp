@@ -1,6 +1,7 @@
 #include "app/control_json.hpp"
 
 #include "app/stats.hpp"
+#include "classifier/compile/stats_json.hpp"
 #include "pipeline/conntrack/conntrack.hpp"
 
 #include <algorithm>
@@ -48,21 +49,7 @@ nlohmann::json policy_document(const appliance& a) {
         {"manifests", a.options().manifests},
     };
     if (s.table_stats) {
-        const auto& t = *s.table_stats;
-        j["tables"] = {{"pods", t.pods},
-                       {"pod_addresses", t.pod_addresses},
-                       {"policies", t.policies},
-                       {"peers", t.peers},
-                       {"identities", t.identities},
-                       {"ingress_groups", t.ingress_groups},
-                       {"egress_groups", t.egress_groups},
-                       {"port_segments", t.segments},
-                       {"rows", t.rows},
-                       {"trie_nodes_v4", t.trie_nodes_v4},
-                       {"trie_nodes_v6", t.trie_nodes_v6},
-                       {"bytes", t.bytes_total},
-                       {"compile_ms", t.compile_ms},
-                       {"incremental", t.incremental}};
+        j["tables"] = classifier::to_json(*s.table_stats);
     }
     return j;
 }

@@ -236,11 +236,13 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
 }
 
 void appliance::go_live(std::unique_ptr<const classifier::tables> next) {
-    if (std::string err = admission_totals::attach(*next, static_cast<unsigned>(_workers.size())); !err.empty()) {
+    std::string err;
+    auto counts = attribution_totals::counts_for(*next, static_cast<unsigned>(_workers.size()), err);
+    if (!err.empty()) {
         spdlog::warn("{}", err);
     }
-    const auto retired = _tables->publish(std::move(next));
-    _admissions.went_live(_tables->current(), retired.get());
+    auto retired = _tables->publish(std::move(next), std::move(counts));
+    _attribution.went_live(_tables->live_counts(), std::move(retired));
 }
 
 void appliance::report(bool final) {
@@ -258,7 +260,7 @@ void appliance::report(bool final) {
         j["reloads"] = {{"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
         j["drop_log"] = {{"logged", _drops.logged()}, {"rate_limited", _drops.rate_limited()},
                          {"captured", _drops.captured()}};
-        j["policy_allowed_flows"] = admissions_json(_admissions.snapshot());
+        j["attributed_flows"] = attribution_json(_attribution.snapshot());
         std::ofstream out(_opt.stats_json);
         out << j.dump(2) << "\n";
         if (!out) {
@@ -319,7 +321,7 @@ void appliance::shutdown() {
     }
     _workers.clear();
     if (_tables) {
-        _admissions.went_live(nullptr, _tables->current()); // nothing may point into the tables past here
+        _attribution.went_live(nullptr, _tables->publish(nullptr)); // nothing may point into the tables past here
     }
     _tables.reset();
     _drops.stop(); // its rings and pools are DPDK memory

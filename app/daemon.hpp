@@ -4,7 +4,7 @@
 // control loop on the main lcore: signals, exit-on-idle, periodic counters.
 // Everything that logs, allocates or blocks happens here, never on a worker.
 
-#include "app/admission_totals.hpp"
+#include "app/attribution_totals.hpp"
 #include "app/drop_report.hpp"
 #include "app/manifest_watch.hpp"
 #include "app/metrics_http.hpp"
@@ -74,7 +74,7 @@ public:
     bool closing() const { return _closing.load(); }
     uint16_t metrics_port() const { return _metrics.port(); }
     const drop_reporter& drops() const { return _drops; }
-    const admission_totals& admissions() const { return _admissions; }
+    const attribution_totals& attribution() const { return _attribution; }
 
 private:
     void control_loop();
@@ -83,8 +83,8 @@ private:
     // Loads, compiles and publishes a new generation; the running one stays
     // when anything fails.
     void reload(const char* trigger, std::chrono::steady_clock::time_point triggered);
-    // Gives `next` its per-worker allow counters, publishes it and folds the
-    // retired set's counts into _admissions before it is freed.
+    // Publishes `next` with fresh attribution counts and folds the retired
+    // generation's counts into _attribution.
     void go_live(std::unique_ptr<const classifier::tables> next);
 
     daemon_options _opt;
@@ -93,7 +93,7 @@ private:
     manifest_watch _watch;
     metrics_server _metrics;
     drop_reporter _drops;
-    admission_totals _admissions;
+    attribution_totals _attribution;
     mutable std::mutex _status_mutex;
     mutable std::shared_mutex _teardown;
     std::atomic<bool> _closing{false};

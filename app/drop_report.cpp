@@ -117,15 +117,15 @@ void drop_reporter::write_captures(pipeline::drop_channel& ch) {
 std::string drop_reporter::describe(const pipeline::drop_record& r, const classifier::tables* t) {
     const auto family = r.family == 6 ? ip_family::v6 : ip_family::v4;
     const classifier::flow f{{family, r.src}, {family, r.dst}, r.proto, r.sport, r.dport};
-    const auto reason = static_cast<pipeline::drop_reason>(r.reason);
+    const auto reason = static_cast<classifier::verdict_reason>(r.reason);
     const auto name = [&](const ip_address& a) {
         auto it = _pod_names.find(to_string(a));
         return it == _pod_names.end() ? std::string("external") : it->second;
     };
     // The policies selecting the pod on the side that denied.
     std::vector<std::string> policies;
-    if (t != nullptr && (reason == pipeline::drop_reason::policy_ingress || reason == pipeline::drop_reason::policy_egress)) {
-        const bool egress = reason == pipeline::drop_reason::policy_egress;
+    if (t != nullptr && (reason == classifier::verdict_reason::policy_ingress || reason == classifier::verdict_reason::policy_egress)) {
+        const bool egress = reason == classifier::verdict_reason::policy_egress;
         const auto ep = classifier::resolve(*t, egress ? f.src : f.dst);
         const auto g = egress ? ep.egress : ep.ingress;
         if (g < t->names->group_policies.size()) {
@@ -134,8 +134,8 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
             }
         }
     }
-    const char* side = reason == pipeline::drop_reason::policy_ingress  ? "ingress"
-                       : reason == pipeline::drop_reason::policy_egress ? "egress"
+    const char* side = reason == classifier::verdict_reason::policy_ingress  ? "ingress"
+                       : reason == classifier::verdict_reason::policy_egress ? "egress"
                                                                         : "-";
     if (_opt.drop_log_json) {
         return nlohmann::json{{"time_ns", now_ns()},

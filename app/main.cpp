@@ -1,6 +1,7 @@
 // podgate [EAL options] -- [options]
 // A bump-in-the-wire DPDK filter enforcing Kubernetes NetworkPolicy.
 
+#include "app/counter_render.hpp"
 #include "app/daemon.hpp"
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,14 @@
 #include <cstring>
 
 int main(int argc, char** argv) {
+    // Before anything else, with or without `--`: tests and operators read
+    // the counter names from here instead of keeping copies.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--list-counters") == 0) {
+            std::puts(podgate::app::list_counters().dump(2).c_str());
+            return 0;
+        }
+    }
     // Our options follow `--`; EAL sees only what precedes it, and only after
     // the manifests loaded and compiled, so bad input never touches a port.
     int split = argc;

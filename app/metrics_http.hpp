@@ -32,7 +32,7 @@ private:
     std::thread _thread;
 };
 
-// The metrics document (exposed for tests).
+// The metrics document (metrics_render.cpp).
 std::string render_metrics(const appliance& a);
 
 } // namespace podgate::app

@@ -300,7 +300,8 @@ std::string usage() {
     std::string text =
         "usage: podgate [EAL options] -- [options]\n"
         "Every option is also a key of the YAML file given with --config FILE.\n\n"
-        "  --config FILE               YAML file of option: value (command-line options win)\n";
+        "  --config FILE               YAML file of option: value (command-line options win)\n"
+        "  --list-counters             print every counter, metric and reason name as JSON, and exit\n";
     for (const auto& s : specs()) {
         std::string left = "  --" + std::string(s.key) + " " + s.arg;
         text += left.size() < 30 ? left + std::string(30 - left.size(), ' ') : left + "\n" + std::string(30, ' ');

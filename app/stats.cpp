@@ -1,5 +1,8 @@
 #include "app/stats.hpp"
 
+#include "app/counter_render.hpp"
+#include "classifier/compile/stats_json.hpp"
+
 #include <rte_ethdev.h>
 
 #include <cstdio>
@@ -19,109 +22,62 @@ uint64_t total(const std::vector<lcore_counters>& lc, counter lcore_counters::*f
     return n;
 }
 
-uint64_t total_drop(const std::vector<lcore_counters>& lc, unsigned reason) {
-    uint64_t n = 0;
-    for (const auto& c : lc) {
-        n += c.drops[reason].get();
-    }
-    return n;
-}
-
 } // namespace
 
 totals sum(const std::vector<lcore_counters>& lcores) {
     totals t;
     t.rx = total(lcores, &lcore_counters::rx);
     t.tx = total(lcores, &lcore_counters::tx);
-    for (unsigned r = 0; r < pipeline::drop_reason_count; ++r) {
-        t.dropped += total_drop(lcores, r);
+    for (const auto& c : lcores) {
+        for (const auto& d : c.drops) {
+            t.dropped += d.get(); // forwarding reasons' slots stay zero
+        }
     }
     return t;
 }
 
 nlohmann::json stats_json(const run_view& v) {
     const auto& lc = *v.lcores;
-    const totals t = sum(lc);
     nlohmann::json j;
+    counters_json(lc, j); // every registry counter (pipeline/counter_registry.hpp)
     j["elapsed_s"] = v.elapsed_s;
     j["generation"] = v.tables ? v.tables->generation : 0;
-    j["rx"] = t.rx;
-    j["tx"] = t.tx;
-    j["dropped_total"] = t.dropped;
-    for (unsigned r = 0; r < pipeline::drop_reason_count; ++r) {
-        j["dropped"][to_string(static_cast<pipeline::drop_reason>(r))] = total_drop(lc, r);
-    }
-    for (unsigned r = 1; r < pipeline::malformed_reason_count; ++r) {
-        uint64_t n = 0;
-        for (const auto& c : lc) {
-            n += c.malformed[r].get();
-        }
-        j["malformed"][to_string(static_cast<pipeline::malformed_reason>(r))] = n;
-    }
-    j["non_ip_forwarded"] = total(lc, &lcore_counters::non_ip_forwarded);
-    j["drop_log_skipped"] = total(lc, &lcore_counters::drop_log_skipped);
-    j["capture_skipped"] = total(lc, &lcore_counters::capture_skipped);
-    j["nd_passed"] = total(lc, &lcore_counters::nd_passed);
-    j["policy_lookups"] = total(lc, &lcore_counters::policy_lookups);
-    j["new_flows_allowed"] = total(lc, &lcore_counters::new_flows_allowed);
-    j["conntrack"] = {
-        {"lookups", total(lc, &lcore_counters::ct_lookups)},
-        {"hits", total(lc, &lcore_counters::ct_hits)},
-        {"creates", total(lc, &lcore_counters::ct_creates)},
-        {"stateless", total(lc, &lcore_counters::ct_stateless)},
-        {"expired", total(lc, &lcore_counters::ct_expired)},
-        {"evicted", total(lc, &lcore_counters::ct_evicted)},
-        {"revalidated", total(lc, &lcore_counters::ct_revalidated)},
-        {"revoked", total(lc, &lcore_counters::ct_revoked)},
-        {"occupancy", total(lc, &lcore_counters::ct_occupancy)},
-        {"capacity", v.conntrack_capacity * lc.size()},
-    };
-    j["fragments"] = {
-        {"tracked", total(lc, &lcore_counters::frag_tracked)},
-        {"followed", total(lc, &lcore_counters::frag_followed)},
-        {"table_full", total(lc, &lcore_counters::frag_table_full)},
-    };
+    j["dropped_total"] = sum(lc).dropped;
+    j["conntrack"]["capacity"] = v.conntrack_capacity * lc.size();
     j["ports"] = nlohmann::json::array();
     if (v.ports != nullptr) {
         for (const auto& p : v.ports->ports) {
             rte_eth_stats s{};
             rte_eth_stats_get(p.port, &s);
-            uint64_t rx = 0;
-            uint64_t tx = 0;
-            for (const auto& c : lc) {
-                rx += c.port_rx[p.port].get();
-                tx += c.port_tx[p.port].get();
-            }
-            j["ports"].push_back({{"port", p.port}, {"name", p.name}, {"peer", p.peer}, {"queues", p.queues},
-                                  {"rx", rx}, {"tx", tx},
-                                  {"nic", {{"ipackets", s.ipackets}, {"opackets", s.opackets}, {"imissed", s.imissed},
-                                           {"ierrors", s.ierrors}, {"oerrors", s.oerrors},
-                                           {"rx_nombuf", s.rx_nombuf}}}});
+            nlohmann::json entry = {{"port", p.port}, {"name", p.name}, {"peer", p.peer}, {"queues", p.queues}};
+            port_counters_json(lc, p.port, entry);
+            entry["nic"] = {{"ipackets", s.ipackets}, {"opackets", s.opackets}, {"imissed", s.imissed},
+                            {"ierrors", s.ierrors},   {"oerrors", s.oerrors},   {"rx_nombuf", s.rx_nombuf}};
+            j["ports"].push_back(std::move(entry));
         }
     }
     j["lcores"] = nlohmann::json::array();
     for (size_t i = 0; i < lc.size(); ++i) {
         uint64_t drops = 0;
-        for (unsigned r = 0; r < pipeline::drop_reason_count; ++r) {
+        for (unsigned r = 0; r < pipeline::verdict_reason_count; ++r) {
             drops += lc[i].drops[r].get();
         }
-        j["lcores"].push_back({{"lcore", (*v.lcore_ids)[i]}, {"rx", lc[i].rx.get()}, {"tx", lc[i].tx.get()},
-                               {"dropped", drops}, {"conntrack_occupancy", lc[i].ct_occupancy.get()},
-                               {"generation", lc[i].generation.get()}});
+        nlohmann::json entry = {{"lcore", (*v.lcore_ids)[i]}, {"dropped", drops},
+                                {"conntrack_occupancy", lc[i].ct_occupancy.get()},
+                                {"generation", lc[i].generation.get()}};
+        lcore_counters_json(lc[i], entry);
+        j["lcores"].push_back(std::move(entry));
     }
     if (v.tables != nullptr) {
-        const auto& s = v.tables->stats;
-        j["tables"] = {{"pods", s.pods}, {"policies", s.policies}, {"identities", s.identities},
-                       {"ingress_groups", s.ingress_groups}, {"egress_groups", s.egress_groups}, {"rows", s.rows},
-                       {"bytes", s.bytes_total}, {"compile_ms", s.compile_ms}, {"incremental", s.incremental}};
+        j["tables"] = classifier::to_json(v.tables->stats);
     }
     return j;
 }
 
-nlohmann::json admissions_json(const std::vector<admission_totals::entry>& totals) {
+nlohmann::json attribution_json(const std::vector<attribution_totals::entry>& totals) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& e : totals) {
-        j[e.policy][to_string(e.side)] = e.flows;
+        j[e.policy][to_string(e.side)]["allow"] = e.flows;
     }
     return j;
 }

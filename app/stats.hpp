@@ -3,7 +3,7 @@
 // the ports' own statistics: a short periodic line, a full summary at exit,
 // and the same as JSON (--stats-json, the control interface).
 
-#include "app/admission_totals.hpp"
+#include "app/attribution_totals.hpp"
 #include "classifier/tables/tables.hpp"
 #include "pipeline/counters.hpp"
 #include "pipeline/ports/ports.hpp"
@@ -33,7 +33,8 @@ nlohmann::json stats_json(const run_view& v);
 std::string stats_line(const run_view& v);    // one line, periodic
 std::string stats_summary(const run_view& v); // several lines, at exit
 
-// Per-policy allow counts as {"ns/name": {"ingress": n, "egress": n}}.
-nlohmann::json admissions_json(const std::vector<admission_totals::entry>& totals);
+// Attribution totals as {"ns/name": {"ingress": {"allow": n}, "egress": {"allow": n}}}
+// (the "verdict" level leaves room for denied flows per policy).
+nlohmann::json attribution_json(const std::vector<attribution_totals::entry>& totals);
 
 } // namespace podgate::app

@@ -84,14 +84,14 @@ int guarded(rte_tel_data* d, Make... make) {
     return reply(d, make()...);
 }
 
-// The per-policy allow counts come after the totals: with many policies they
+// The attribution totals come after the counters: with many policies they
 // are what the entry limit cuts (/metrics carries them all).
 int cmd_stats(const char*, const char*, rte_tel_data* d) {
     return guarded(
         d, [] { return stats_document(*the_appliance); },
         [] {
             return nlohmann::json{
-                {"policy_allowed_flows", admissions_json(the_appliance->admissions().snapshot())}};
+                {"attributed_flows", attribution_json(the_appliance->attribution().snapshot())}};
         });
 }
 int cmd_policy(const char*, const char*, rte_tel_data* d) {

@@ -3,6 +3,7 @@
 // with plain (relaxed) stores; the control thread reads all blocks and sums
 // them. No atomics read-modify-write on the hot path.
 
+#include "classifier/tables/reason.hpp"
 #include "pipeline/parse/parsed_packet.hpp"
 
 #include <atomic>
@@ -12,35 +13,10 @@ namespace podgate::pipeline {
 
 inline constexpr unsigned max_ports = 16;
 
-enum class drop_reason : uint8_t {
-    policy_ingress = 0, // dst isolated for ingress, no rule allows
-    policy_egress,      // src isolated for egress, no rule allows
-    non_pod_denied,     // neither end a pod and non-pod traffic is denied
-    malformed,          // see the malformed[] breakdown
-    fragment_orphan,    // non-first fragment with no known first fragment
-    fragment_denied,    // non-first fragment of a denied datagram
-    conntrack_full,     // new allowed flow, no room and nothing evictable
-    tx_full,            // the TX queue did not take the packet
-    non_ip_denied,      // non-IP frame and non-IP traffic is denied
-    count
-};
-inline constexpr unsigned drop_reason_count = static_cast<unsigned>(drop_reason::count);
-
-inline const char* to_string(drop_reason r) noexcept {
-    switch (r) {
-    case drop_reason::policy_ingress: return "policy-ingress";
-    case drop_reason::policy_egress: return "policy-egress";
-    case drop_reason::non_pod_denied: return "non-pod-denied";
-    case drop_reason::malformed: return "malformed";
-    case drop_reason::fragment_orphan: return "fragment-orphan";
-    case drop_reason::fragment_denied: return "fragment-denied";
-    case drop_reason::conntrack_full: return "conntrack-full";
-    case drop_reason::tx_full: return "tx-full";
-    case drop_reason::non_ip_denied: return "non-ip-denied";
-    case drop_reason::count: break;
-    }
-    return "?";
-}
+// Drops are counted by the one reason vocabulary (classifier/tables/reason.hpp),
+// indexed by its value; the slots of forwarding reasons stay zero.
+using classifier::verdict_reason;
+using classifier::verdict_reason_count;
 
 // A counter written by one thread and read by another: relaxed load + store
 // compiles to a plain add, and the reader never sees a torn value.
@@ -54,7 +30,7 @@ struct counter {
 struct alignas(64) lcore_counters {
     counter rx;
     counter tx;
-    counter drops[drop_reason_count];
+    counter drops[verdict_reason_count];
     counter malformed[malformed_reason_count];
     counter non_ip_forwarded;
     counter nd_passed;

@@ -26,7 +26,7 @@ struct alignas(16) drop_record {
     uint16_t dport;
     uint8_t proto;
     uint8_t family; // 4 or 6
-    uint8_t reason; // drop_reason
+    uint8_t reason; // verdict_reason
     uint8_t port;   // RX port
     uint8_t pad[8];
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Which policy admitted a flow: for each isolated side (the source's egress,
+// Attribution, which policy allowed a flow: for each isolated side (the source's egress,
 // the destination's ingress), the first policy selecting that side's group,
 // in cluster order, whose own rules allow the flow there. The verdict never
 // depends on this; workers ask it only for new flows the lookup allowed, to
@@ -13,7 +13,7 @@ namespace podgate::classifier {
 
 inline constexpr uint32_t no_policy = UINT32_MAX;
 
-struct admitting {
+struct attributed {
     uint32_t egress = no_policy;  // policy index (table_names::policies), or no_policy
     uint32_t ingress = no_policy;
 };
@@ -37,7 +37,7 @@ inline uint32_t first_admitting(const tables& t, group_id g, identity_id peer, u
 // For any flow: per side, the first selecting policy that allows it there
 // (no_policy when the side is not isolated, or is and nothing allows it).
 // For a flow `lookup` allows, every isolated side names a policy.
-inline admitting admitting_policies(const tables& t, const flow& f) noexcept {
+inline attributed attribute(const tables& t, const flow& f) noexcept {
     const endpoint_info src = resolve(t, f.src);
     const endpoint_info dst = resolve(t, f.dst);
     return {first_admitting(t, src.egress, dst.identity, f.proto, f.dport),

@@ -106,10 +106,10 @@ inline verdict decide(const tables& t, const endpoint_info& src, const endpoint_
         return t.non_pod_verdict;
     }
     if (src.egress != not_isolated && !row_has(t, side_row(t, src.egress, proto, dport), dst.identity)) {
-        return {false, verdict_reason::egress_denied};
+        return {false, verdict_reason::policy_egress};
     }
     if (dst.ingress != not_isolated && !row_has(t, side_row(t, dst.ingress, proto, dport), src.identity)) {
-        return {false, verdict_reason::ingress_denied};
+        return {false, verdict_reason::policy_ingress};
     }
     return {true, verdict_reason::allowed};
 }

@@ -7,7 +7,7 @@
 //   - a flow passes when the source's egress side and the destination's
 //     ingress side both allow it (egress is reported first).
 // evaluate() and explain() run the same code; explain() only records why.
-// admitting_policies() asks the same rules one policy at a time.
+// attribute() asks the same rules one policy at a time.
 
 #include "classifier/reference/evaluator.hpp"
 
@@ -311,9 +311,9 @@ verdict decide(const evaluator& e, const config::cluster& c, const options& opt,
             t.line(0, "ingress: the destination is not a pod, no ingress policy applies");
         }
         if (!egress_ok) {
-            v = {false, verdict_reason::egress_denied};
+            v = {false, verdict_reason::policy_egress};
         } else if (!ingress_ok) {
-            v = {false, verdict_reason::ingress_denied};
+            v = {false, verdict_reason::policy_ingress};
         } else {
             v = {true, verdict_reason::allowed};
         }
@@ -351,10 +351,10 @@ std::string evaluator::explain(const flow& f) const {
     return out;
 }
 
-evaluator::admission evaluator::admitting_policies(const flow& f) const {
+evaluator::attributed evaluator::attribute(const flow& f) const {
     const config::pod* src = pod_at(f.src);
     const config::pod* dst = pod_at(f.dst);
-    admission a;
+    attributed a;
     if (src != nullptr) {
         a.egress = first_admitting(_cluster, egress_side(src, dst, f), f);
     }

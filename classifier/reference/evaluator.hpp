@@ -29,11 +29,11 @@ public:
     // into cluster::policies, in their order) that selects the side's pod
     // and whose own rules allow the flow there; UINT32_MAX when the side is
     // not isolated or no selecting policy allows it.
-    struct admission {
+    struct attributed {
         uint32_t egress = UINT32_MAX;
         uint32_t ingress = UINT32_MAX;
     };
-    admission admitting_policies(const flow& f) const;
+    attributed attribute(const flow& f) const;
 
     // A human-readable account of the decision: which pods the addresses are,
     // which policies select them on each side, which rules matched or failed

@@ -14,7 +14,7 @@
 //        deny unless bit[src.identity] is set in row
 // No step depends on how many policies or pods exist.
 //
-// Attribution (which policy admitted an allowed new flow; cold, see
+// Attribution (which policy allowed a new flow; cold, see
 // classifier/lookup/attribution.hpp): per group, the selecting policies in
 // cluster order, each with a side table of its own rules alone:
 //   attribution[attribution_first[g] .. attribution_first[g + 1]) =
@@ -23,7 +23,6 @@
 // Their side entries, segments and rows sit after the hot ones in the same
 // arrays, so the lookup's working set does not change.
 
-#include "classifier/tables/admission_counts.hpp"
 #include "classifier/tables/flow.hpp"
 
 #include <cstddef>
@@ -126,7 +125,7 @@ struct table_names {
     std::vector<std::string> policies;                 // "ns/name", in cluster order
     std::vector<std::vector<uint32_t>> group_policies; // group -> selecting policy indices
     // Per policy: bit 0 set when it isolates some pod for ingress, bit 1 for
-    // egress (the sides on which it can be credited with admitted flows).
+    // egress (the sides on which it can be credited with allowed flows).
     std::vector<uint8_t> policy_sides;
 };
 
@@ -157,13 +156,6 @@ public:
     // compile: copying ~20k small vectors and strings per reload cost 30-80
     // ms inside the daemon's fragmented heap. Never null.
     std::shared_ptr<const table_names> names = std::make_shared<const table_names>();
-
-    // ---- the one part written after publication ----
-    // Allowed new flows per admitting policy, one slice per worker. Attached
-    // by whoever publishes the set, before it goes live (null: nothing is
-    // counted); workers write through a const tables, only to their slice.
-    // Freed with the set, after the control thread has folded it in.
-    mutable std::unique_ptr<admission_counts> admissions;
 
     tables() = default;
     tables(const tables&) = delete;

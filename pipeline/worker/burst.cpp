@@ -29,14 +29,6 @@ constexpr unsigned prefetch_distance = 3;
 // still waited in 12% of process_burst's samples, with 8 in 8%.
 constexpr unsigned probe_lag = 8;
 
-drop_reason drop_for(classifier::verdict_reason r) noexcept {
-    switch (r) {
-    case classifier::verdict_reason::egress_denied: return drop_reason::policy_egress;
-    case classifier::verdict_reason::ingress_denied: return drop_reason::policy_ingress;
-    default: return drop_reason::non_pod_denied;
-    }
-}
-
 classifier::flow flow_of(const parsed_packet& p) noexcept {
     return {p.src_address(), p.dst_address(), p.l4_proto, p.has_ports ? p.sport : uint16_t{0},
             p.has_ports ? p.dport : uint16_t{0}};
@@ -72,7 +64,7 @@ bool opens_flow(const parsed_packet& p, tcp_pickup mode) noexcept {
 
 } // namespace
 
-void worker::drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept {
+void worker::drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept {
     _counters->drops[static_cast<unsigned>(r)].add(1);
     if (_drops_out != nullptr) [[unlikely]] {
         report_drop(m, p, r);
@@ -85,8 +77,8 @@ void worker::keep_fragment_verdict(const parsed_packet& p, bool allow) noexcept 
     (_frags->record(p, allow, _now) ? _counters->frag_tracked : _counters->frag_table_full).add(1);
 }
 
-void worker::report_drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept {
-    if (r != drop_reason::malformed && r != drop_reason::tx_full) {
+void worker::report_drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept {
+    if (r != verdict_reason::malformed && r != verdict_reason::tx_full) {
         drop_record rec{p.src, p.dst, _now, _generation, p.sport, p.dport, p.l4_proto,
                               static_cast<uint8_t>(p.family), static_cast<uint8_t>(r), static_cast<uint8_t>(_rx_port), {}};
         if (rte_ring_sp_enqueue_elem(_drops_out->records, &rec, sizeof rec) != 0) {
@@ -161,14 +153,14 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         if (p.status == parse_status::malformed) [[unlikely]] {
             _counters->malformed[static_cast<unsigned>(p.reason)].add(1);
             action[i] = dropped;
-            drop(pkts[i], p, drop_reason::malformed);
+            drop(pkts[i], p, verdict_reason::malformed);
         } else if (p.status == parse_status::not_ip) {
             if (_cfg.forward_non_ip) {
                 _counters->non_ip_forwarded.add(1);
                 action[i] = pass;
             } else {
                 action[i] = dropped;
-                drop(pkts[i], p, drop_reason::non_ip_denied);
+                drop(pkts[i], p, verdict_reason::non_ip_denied);
             }
         } else if (p.is_nd) {
             _counters->nd_passed.add(1); // neighbour discovery always passes
@@ -228,7 +220,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
                 action[i] = pass;
             } else {
                 action[i] = dropped;
-                drop(pkts[i], pp[i], drop_for(v.reason));
+                drop(pkts[i], pp[i], v.reason);
             }
             continue;
         }
@@ -276,11 +268,11 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
         }
         if (!v.allow) {
             action[i] = dropped;
-            drop(pkts[i], pp[i], drop_for(v.reason));
+            drop(pkts[i], pp[i], v.reason);
             continue;
         }
         _counters->new_flows_allowed.add(1);
-        count_admission(t, flows[j]);
+        attribute_flow(t, flows[j]);
         if (k >= 0 && !opens_flow(pp[i], _cfg.pickup)) {
             _counters->ct_stateless.add(1); // allowed on its own, but opens no reverse path
         } else if (k >= 0) {
@@ -288,7 +280,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             const int32_t pos = _ct->create(keys[k], pp[i], lo_to_hi[k], t.generation, now, evicted);
             if (pos < 0) {
                 action[i] = dropped;
-                drop(pkts[i], pp[i], drop_reason::conntrack_full);
+                drop(pkts[i], pp[i], verdict_reason::conntrack_full);
                 continue;
             }
             _counters->ct_creates.add(1);
@@ -311,7 +303,7 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             action[i] = pass;
         } else {
             action[i] = dropped;
-            drop(pkts[i], pp[i], verdict ? drop_reason::fragment_denied : drop_reason::fragment_orphan);
+            drop(pkts[i], pp[i], verdict ? verdict_reason::fragment_denied : verdict_reason::fragment_orphan);
         }
     }
 

@@ -74,7 +74,9 @@ void worker::run(const std::atomic<bool>& stop) noexcept {
     uint32_t idle = 0;
     _tables->online(_thread);
     while (!stop.load(std::memory_order_relaxed)) {
-        const classifier::tables* t = _tables->current(); // once per iteration
+        const table_slot::live_set live = _tables->live(); // once per iteration
+        const classifier::tables* t = live.tables;
+        _attribution = live.counts;
         const uint64_t now = rte_rdtsc();
         uint32_t received = 0;
         for (const queue_assignment& q : _queues) {
@@ -88,7 +90,7 @@ void worker::run(const std::atomic<bool>& stop) noexcept {
             const uint16_t sent = nout ? rte_eth_tx_burst(q.tx_port, q.tx_queue, out, nout) : 0;
             if (sent < nout) [[unlikely]] {
                 rte_pktmbuf_free_bulk(out + sent, nout - sent);
-                _counters->drops[static_cast<unsigned>(drop_reason::tx_full)].add(nout - sent);
+                _counters->drops[static_cast<unsigned>(verdict_reason::tx_full)].add(nout - sent);
             }
             _counters->tx.add(sent);
             _counters->port_tx[q.tx_port].add(sent);

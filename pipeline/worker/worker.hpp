@@ -115,19 +115,21 @@ public:
 
 private:
     worker() = default;
-    void drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept;
-    void report_drop(rte_mbuf* m, const parsed_packet& p, drop_reason r) noexcept;
+    void drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept;
+    void report_drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept;
     void keep_fragment_verdict(const parsed_packet& p, bool allow) noexcept;
     void publish_occupancy() noexcept;
     // The verdict for an entry after a table change (allow: still valid).
     classifier::verdict revalidate(const classifier::tables& t, int32_t pos) noexcept;
-    // Credits an allowed new flow to the policies that admitted it, in this
-    // worker's slice of t.admissions (admission.cpp; cold, off the verdict).
-    void count_admission(const classifier::tables& t, const classifier::flow& f) noexcept;
+    // Credits an allowed new flow to the policies that allowed it, in this
+    // worker's slice of the attribution counts published with `t`
+    // (attribution.cpp; cold, off the verdict).
+    void attribute_flow(const classifier::tables& t, const classifier::flow& f) noexcept;
 
     unsigned _thread = 0;
     worker_config _cfg;
     table_slot* _tables = nullptr;
+    attribution_counts* _attribution = nullptr; // published with the tables run() last loaded
     lcore_counters* _counters = nullptr;
     std::unique_ptr<conntrack> _ct;
     std::unique_ptr<fragment_table> _frags;

@@ -1,4 +1,4 @@
-// Attribution from the compiled tables (classifier::admitting_policies: the
+// Attribution from the compiled tables (classifier::attribute: the
 // first selecting policy, in cluster order, whose own rules allow the flow on
 // each isolated side) against the reference evaluator's, which asks the
 // Kubernetes objects directly, on random adversarial clusters and a realistic
@@ -60,8 +60,8 @@ size_t compare_attribution(const context& ctx, const classifier::tables& t,
     size_t mismatches = 0;
     std::string replay;
     for (const auto& f : flows) {
-        const auto want = reference.admitting_policies(f);
-        const classifier::admitting got = pick(f);
+        const auto want = reference.attribute(f);
+        const classifier::attributed got = pick(f);
         ++tally.flows;
         const auto src = classifier::resolve(t, f.src);
         const auto dst = classifier::resolve(t, f.dst);
@@ -105,13 +105,13 @@ void check_attribution(const context& ctx, const std::vector<classifier::flow>& 
     const classifier::tables& t = *compiled.result;
     const classifier::reference::evaluator reference(*ctx.cluster, {});
     compare_attribution(
-        ctx, t, reference, flows, [&](const classifier::flow& f) { return classifier::admitting_policies(t, f); },
+        ctx, t, reference, flows, [&](const classifier::flow& f) { return classifier::attribute(t, f); },
         tally);
     for (const auto& f : flows) {
         if (!classifier::lookup(t, f).allow) {
             continue;
         }
-        const auto a = classifier::admitting_policies(t, f);
+        const auto a = classifier::attribute(t, f);
         const bool egress_isolated = classifier::resolve(t, f.src).egress != classifier::not_isolated;
         const bool ingress_isolated = classifier::resolve(t, f.dst).ingress != classifier::not_isolated;
         ASSERT_EQ(a.egress != no_policy, egress_isolated) << ctx.what << ": " << describe(f);
@@ -188,7 +188,7 @@ TEST(attribution, a_last_instead_of_first_attribution_is_reported) {
         const auto wrong = [&](const classifier::flow& f) {
             const auto src = classifier::resolve(t, f.src);
             const auto dst = classifier::resolve(t, f.dst);
-            return classifier::admitting{last_admitting(t, src.egress, dst.identity, f),
+            return classifier::attributed{last_admitting(t, src.egress, dst.identity, f),
                                          last_admitting(t, dst.ingress, src.identity, f)};
         };
         attribution_tally tally;

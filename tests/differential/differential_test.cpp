@@ -97,6 +97,9 @@ TEST_P(adversarial, compiled_lookup_equals_reference) {
     if (only == 0) {
         // The oracle must answer every way, or the comparison proves nothing.
         for (size_t r = 0; r < tally.count.size(); ++r) {
+            if (!classifier::from_classifier(static_cast<classifier::verdict_reason>(r))) {
+                continue; // the data plane's own reasons
+            }
             EXPECT_GT(tally.count[r], 0u)
                 << "the reference never answered "
                 << classifier::to_string(static_cast<classifier::verdict_reason>(r));
@@ -128,8 +131,8 @@ TEST(scale_cluster, compiled_lookup_equals_reference) {
     std::printf("[ scale ] %llu flows; reference said: %s\n",
                 static_cast<unsigned long long>(tally.total()), tally.summary().c_str());
     EXPECT_GT(tally.count[static_cast<size_t>(classifier::verdict_reason::allowed)], 0u);
-    EXPECT_GT(tally.count[static_cast<size_t>(classifier::verdict_reason::ingress_denied)], 0u);
-    EXPECT_GT(tally.count[static_cast<size_t>(classifier::verdict_reason::egress_denied)], 0u);
+    EXPECT_GT(tally.count[static_cast<size_t>(classifier::verdict_reason::policy_ingress)], 0u);
+    EXPECT_GT(tally.count[static_cast<size_t>(classifier::verdict_reason::policy_egress)], 0u);
 }
 
 // The check itself must be able to fail: tables compiled from a cluster whose

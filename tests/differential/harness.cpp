@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace podgate::differential {
 
@@ -137,9 +138,12 @@ uint64_t reason_tally::total() const {
 
 std::string reason_tally::summary() const {
     std::ostringstream s;
+    const char* sep = "";
     for (size_t r = 0; r < count.size(); ++r) {
-        s << (r ? ", " : "") << classifier::to_string(static_cast<classifier::verdict_reason>(r))
-          << " " << count[r];
+        if (classifier::from_classifier(static_cast<classifier::verdict_reason>(r))) {
+            s << std::exchange(sep, ", ") << classifier::to_string(static_cast<classifier::verdict_reason>(r))
+              << " " << count[r];
+        }
     }
     return s.str();
 }

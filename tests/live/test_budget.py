@@ -53,7 +53,7 @@ class Budget(LiveTest):
         proc = subprocess.run([binaries.find("podgate-policy"), "check", check_dir, "--json"], capture_output=True,
                               text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        need = json.loads(proc.stdout)["bytes"]["total"]
+        need = json.loads(proc.stdout)["tables"]["bytes"]
         self.assertGreater(need, budget, "the update needs more than the budget")
 
         policy = run.rejected("inotify", lambda: manifests.write("wide.yaml", wide_policy()))

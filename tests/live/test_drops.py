@@ -17,12 +17,11 @@ import yaml
 from livelib import fixtures, frames
 from livelib.base import LiveTest
 from livelib.feeder import Feeder
-from podgate_harness import counters
 
 # Set B: the policies that select each pod, per direction (policies/b.yaml).
 SELECTING = {("ingress", "shop/db"): ["shop/db-policy"], ("ingress", "shop/cache"): ["shop/cache-policy"],
              ("egress", "shop/frontend"): ["shop/frontend-egress"]}
-SIDE = {"ingress-denied": "ingress", "egress-denied": "egress"}
+SIDE = {"policy-ingress": "ingress", "policy-egress": "egress"}
 TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} drop (?P<reason>\S+) (?P<flow>\S+ \S+ \d+ \S+ \d+) "
                        r"src=(?P<src_pod>\S+) dst=(?P<dst_pod>\S+) side=(?P<side>\S+)"
                        r"(?: policies=(?P<policies>\S+))? generation=(?P<generation>\d+)$")
@@ -51,7 +50,7 @@ class DropReport(LiveTest):
         """What the log must say about the first packet of a denied flow."""
         proto, src, sport, dst, dport = frames.parse_flow_text(flow)
         why = self.ref[flow][1]
-        side, reason = SIDE[why], counters.policy_drop_reason(why)
+        side, reason = SIDE[why], why  # verdicts and drop counters share one vocabulary
         src_pod, dst_pod = self.pods.get(src, "external"), self.pods.get(dst, "external")
         return {"reason": reason, "side": side, "proto": frames.PROTO_NAMES[proto], "src": src, "sport": sport,
                 "dst": dst, "dport": dport, "src_pod": src_pod, "dst_pod": dst_pod,

@@ -10,7 +10,7 @@
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 namespace tf = tcp_flags;
 
 class bursts : public ::testing::Test {
@@ -41,7 +41,7 @@ TEST_F(bursts, the_syn_ack_first_in_the_burst_is_a_new_flow_and_denied) {
                        tcp4(api_v4, db_v4, 45001, 3306, tf::syn)},
                       t0()),
               (std::vector<bool>{false, true}));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
 }
 
 TEST_F(bursts, a_reply_follows_only_an_allowed_packet_of_the_burst) {
@@ -50,8 +50,8 @@ TEST_F(bursts, a_reply_follows_only_an_allowed_packet_of_the_burst) {
                        tcp4(db_v4, frontend_v4, 3306, 45002, tf::syn_ack)},
                       t0()),
               (std::vector<bool>{false, false}));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
     EXPECT_EQ(dp.ct_size(), 0u);
 }
 
@@ -99,10 +99,10 @@ TEST_P(burst_size, verdicts_and_counters_do_not_depend_on_the_burst_size) {
     EXPECT_EQ(c.ct_creates.get(), 8u);
     EXPECT_EQ(c.new_flows_allowed.get(), 8u);
     EXPECT_EQ(dp.ct_size(), 8u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 8u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::malformed), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 8u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::malformed), 1u);
     EXPECT_EQ(dp.total_drops(), 11u);
     EXPECT_EQ(c.non_ip_forwarded.get(), 1u);
     EXPECT_EQ(c.nd_passed.get(), 1u);

@@ -14,7 +14,7 @@
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 namespace tf = tcp_flags;
 
 pipeline::worker_config short_timeouts() {
@@ -47,7 +47,7 @@ TEST_F(timeouts, a_syn_only_entry_expires_after_tcp_syn_sent) {
     EXPECT_EQ(dp.counters().ct_expired.get(), 1u);
     EXPECT_EQ(dp.counters().ct_occupancy.get(), 0u);
     EXPECT_FALSE(dp.send1(reply(41000, tf::syn_ack), at(5)));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
 }
 
 // Expiry sweeps are paced (each table once a second); a packet that finds
@@ -63,7 +63,7 @@ TEST_F(timeouts, an_entry_past_its_timeout_is_gone_before_the_sweep_reaches_it) 
     // ...which refreshed it for 2 s; past that, the reply finds nothing and db may start nothing.
     EXPECT_FALSE(dp.send1(reply(41100), at(5)));
     EXPECT_EQ(dp.counters().ct_expired.get(), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
     // A new SYN on the same ports is a new flow, not a reuse of the dead entry.
     EXPECT_TRUE(dp.send1(syn(41100), at(6)));
     EXPECT_EQ(dp.counters().ct_creates.get(), creates + 1);
@@ -83,7 +83,7 @@ TEST_F(timeouts, an_established_entry_outlives_syn_sent_and_expires_after_tcp_es
     EXPECT_EQ(dp.ct_size(), 0u);
     EXPECT_EQ(dp.counters().ct_expired.get(), 1u);
     EXPECT_FALSE(dp.send1(reply(41001), at(259)));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
 }
 
 TEST_F(timeouts, rst_leaves_only_tcp_closed) {
@@ -195,7 +195,7 @@ TEST_F(capacity, when_full_drop_drops_a_new_allowed_flow) {
     data_plane dp(tiny(pipeline::ct_when_full::drop));
     fill(dp, 4, 4);
     EXPECT_FALSE(dp.send1(tcp4(api_v4, db_v4, 43000, 3306, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::conntrack_full), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::conntrack_full), 1u);
     EXPECT_EQ(dp.counters().ct_evicted.get(), 0u);
     EXPECT_EQ(dp.counters().ct_creates.get(), 8u);
     EXPECT_EQ(dp.counters().ct_occupancy.get(), 8u);
@@ -204,7 +204,7 @@ TEST_F(capacity, when_full_drop_drops_a_new_allowed_flow) {
     EXPECT_TRUE(dp.send1(tcp4(db_v4, api_v4, 3306, 42007, tf::syn_ack), t0()));
     // Denied flows are still dropped for policy, not for room.
     EXPECT_FALSE(dp.send1(tcp4(frontend_v4, db_v4, 43001, 3306, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
     // Once entries expire there is room again.
     dp.expire_all(t0() + 5 * hz()); // the three still-embryonic ones (syn_sent 5 s)
     EXPECT_EQ(dp.ct_size(), 5u);
@@ -216,11 +216,11 @@ TEST_F(capacity, when_full_evict_evicts_an_embryonic_entry) {
     fill(dp, 7, 1); // sport 42007 is the only SYN-only entry
     EXPECT_TRUE(dp.send1(tcp4(api_v4, db_v4, 43000, 3306, tf::syn), t0()));
     EXPECT_EQ(dp.counters().ct_evicted.get(), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::conntrack_full), 0u);
+    EXPECT_EQ(dp.drops(verdict_reason::conntrack_full), 0u);
     EXPECT_EQ(dp.ct_size(), 8u);
     // The evicted connection's answer is now a new flow from db: denied.
     EXPECT_FALSE(dp.send1(tcp4(db_v4, api_v4, 3306, 42007, tf::syn_ack), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
     // The new flow and every established one are tracked.
     EXPECT_TRUE(dp.send1(tcp4(db_v4, api_v4, 3306, 43000, tf::syn_ack), t0()));
     for (uint16_t sport = 42000; sport < 42007; ++sport) {
@@ -232,7 +232,7 @@ TEST_F(capacity, when_full_evict_never_evicts_a_live_established_entry) {
     data_plane dp(tiny(pipeline::ct_when_full::evict));
     fill(dp, 8, 0);
     EXPECT_FALSE(dp.send1(tcp4(api_v4, db_v4, 43000, 3306, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::conntrack_full), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::conntrack_full), 1u);
     EXPECT_EQ(dp.counters().ct_evicted.get(), 0u);
     // An expired one is fair game even before expiry has swept it.
     const uint64_t later = t0() + 100 * hz();

@@ -49,7 +49,7 @@ class data_plane {
     void expire_all(uint64_t now);
 
     const pipeline::lcore_counters& counters() const { return _counters; }
-    uint64_t drops(pipeline::drop_reason r) const {
+    uint64_t drops(classifier::verdict_reason r) const {
         return _counters.drops[static_cast<unsigned>(r)].get();
     }
     uint64_t total_drops() const;

@@ -8,7 +8,7 @@
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 namespace tf = tcp_flags;
 
 class fragments : public ::testing::Test {
@@ -29,22 +29,22 @@ TEST_F(fragments, later_fragments_follow_an_allowed_first_fragment) {
 
 TEST_F(fragments, later_fragments_of_a_denied_first_fragment_are_dropped) {
     EXPECT_FALSE(dp.send1(tcp4_first_fragment(frontend_v4, db_v4, 40001, 3306, 101), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
     EXPECT_EQ(dp.counters().frag_tracked.get(), 1u);
     EXPECT_FALSE(dp.send1(tcp4_later_fragment(frontend_v4, db_v4, 101, 3, true), t0()));
     EXPECT_FALSE(dp.send1(tcp4_later_fragment(frontend_v4, db_v4, 101, 5, false), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::fragment_denied), 2u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_denied), 2u);
     EXPECT_EQ(dp.counters().frag_followed.get(), 0u);
 }
 
 TEST_F(fragments, a_later_fragment_without_its_first_is_an_orphan) {
     EXPECT_FALSE(dp.send1(tcp4_later_fragment(api_v4, db_v4, 102, 3, true), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 1u);
     // Arriving first does not make it follow the first fragment that comes later.
     EXPECT_TRUE(dp.send1(tcp4_first_fragment(api_v4, db_v4, 40002, 3306, 102), t0()));
     // Same id, other source: another datagram.
     EXPECT_FALSE(dp.send1(tcp4_later_fragment(frontend_v4, db_v4, 102, 3, false), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 2u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 2u);
 }
 
 TEST_F(fragments, ipv6_fragments_follow_their_first_fragment) {
@@ -57,9 +57,9 @@ TEST_F(fragments, ipv6_fragments_follow_their_first_fragment) {
                       t0()),
               (std::vector<bool>{true, false, false}));
     EXPECT_EQ(dp.counters().frag_followed.get(), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_denied), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_denied), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
 }
 
 TEST_F(fragments, a_first_fragment_and_its_followers_in_one_burst) {
@@ -75,8 +75,8 @@ TEST_F(fragments, a_first_fragment_and_its_followers_in_one_burst) {
               (std::vector<bool>{true, false}));
     EXPECT_EQ(dp.counters().frag_tracked.get(), 2u);
     EXPECT_EQ(dp.counters().frag_followed.get(), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_denied), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_denied), 1u);
 }
 
 TEST_F(fragments, later_fragments_in_the_burst_of_their_first_fragment_follow_it) {
@@ -89,9 +89,9 @@ TEST_F(fragments, later_fragments_in_the_burst_of_their_first_fragment_follow_it
                       t0()),
               (std::vector<bool>{true, true, true, false, false}));
     EXPECT_EQ(dp.counters().frag_followed.get(), 2u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_denied), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 0u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_denied), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 0u);
 }
 
 TEST_F(fragments, a_kept_verdict_expires) {
@@ -103,7 +103,7 @@ TEST_F(fragments, a_kept_verdict_expires) {
     const uint64_t after = t0() + 2 * timeout - 1;
     dp.expire_all(after);
     EXPECT_FALSE(dp.send1(tcp4_later_fragment(api_v4, db_v4, 106, 5, false), after));
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 1u);
 }
 
 // Regression: a first fragment of a flow conntrack already knows passes as a
@@ -116,7 +116,7 @@ TEST_F(fragments, later_fragments_follow_a_first_fragment_of_a_tracked_flow) {
     EXPECT_TRUE(dp.send1(tcp4_first_fragment(db_v4, api_v4, 3306, 40006, 107), t0()));
     EXPECT_TRUE(dp.send1(tcp4_later_fragment(db_v4, api_v4, 107, 3, false), t0()))
         << "the later fragment of a tracked flow's datagram was dropped";
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 0u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 0u);
     EXPECT_EQ(dp.counters().frag_tracked.get(), 1u);
 }
 
@@ -128,7 +128,7 @@ TEST_F(fragments, later_fragments_follow_a_first_fragment_that_followed_in_burst
                       t0()),
               (std::vector<bool>{true, true}));
     EXPECT_TRUE(dp.send1(tcp4_later_fragment(api_v4, db_v4, 108, 3, false), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::fragment_orphan), 0u);
+    EXPECT_EQ(dp.drops(verdict_reason::fragment_orphan), 0u);
 }
 
 } // namespace

@@ -32,7 +32,7 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 namespace tf = tcp_flags;
 
 // Bytes allocated on the heap right now (through ASan's allocator when it
@@ -198,7 +198,7 @@ class swap_rig {
         }
         return sum;
     }
-    uint64_t drops(drop_reason r) const { return _counters.drops[static_cast<unsigned>(r)].get(); }
+    uint64_t drops(verdict_reason r) const { return _counters.drops[static_cast<unsigned>(r)].get(); }
     const pipeline::lcore_counters& counters() const { return _counters; }
     bool saw_sport(uint16_t sport) const {
         return std::find(seen_sports.begin(), seen_sports.end(), sport) != seen_sports.end();
@@ -295,7 +295,7 @@ TEST_P(rcu_swap, swaps_under_traffic_lose_nothing_allowed_and_free_the_old_table
     rig.stop();
 
     EXPECT_EQ(rig.steady_out, steady_in) << "packets of a connection both sets allow were dropped";
-    EXPECT_EQ(rig.drops(drop_reason::policy_ingress), checks)
+    EXPECT_EQ(rig.drops(verdict_reason::policy_ingress), checks)
         << "exactly the old-set probes are dropped";
     EXPECT_EQ(rig.total_drops(), checks);
     EXPECT_EQ(rig.counters().ct_revoked.get(), 0u);

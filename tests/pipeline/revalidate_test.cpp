@@ -10,7 +10,7 @@
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 using pipeline::established_policy;
 namespace tf = tcp_flags;
 
@@ -47,16 +47,16 @@ TEST_P(revalidation, a_revoked_flow_is_dropped_only_under_revalidate) {
     dp.publish(compile(revoked_cluster(), 2));
     // A brand-new flow sees generation 2 in both modes.
     EXPECT_FALSE(dp.send1(tcp4(api_v4, db_v4, 44001, 3306, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
 
     EXPECT_EQ(dp.send1(tcp4(api_v4, db_v4, 44000, 3306, tf::ack), t0()), !revalidates());
     EXPECT_EQ(dp.counters().ct_revalidated.get(), revalidates() ? 1u : 0u);
     EXPECT_EQ(dp.counters().ct_revoked.get(), revalidates() ? 1u : 0u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), revalidates() ? 2u : 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), revalidates() ? 2u : 1u);
     EXPECT_EQ(dp.ct_size(), revalidates() ? 0u : 1u);
     // Revoked: db's answer is a new flow from db now, and db may start nothing.
     EXPECT_EQ(dp.send1(tcp4(db_v4, api_v4, 3306, 44000, tf::ack), t0()), !revalidates());
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), revalidates() ? 1u : 0u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), revalidates() ? 1u : 0u);
     EXPECT_EQ(dp.counters().ct_revoked.get(), revalidates() ? 1u : 0u);
 }
 
@@ -115,7 +115,7 @@ TEST(revalidation_burst, two_packets_of_a_revoked_flow_in_one_burst_are_both_dro
                        tcp4(api_v4, db_v4, 44300, 3306, tf::ack)},
                       t0()),
               (std::vector<bool>{false, false}));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 2u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 2u);
     EXPECT_EQ(dp.ct_size(), 0u);
     // One entry was re-checked and revoked, once.
     EXPECT_EQ(dp.counters().ct_revoked.get(), 1u);

@@ -8,7 +8,7 @@
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 namespace tf = tcp_flags;
 
 class seed : public ::testing::Test {
@@ -37,13 +37,13 @@ TEST_F(seed, allowed_syn_creates_entry_and_reply_is_a_conntrack_hit) {
 TEST_F(seed, the_same_syn_ack_without_a_connection_is_denied_by_db_egress) {
     // Proves the reply above passed because of conntrack, not policy.
     EXPECT_FALSE(dp.send1(tcp4(db_v4, api_v4, 3306, 40000, tf::syn_ack), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
     EXPECT_EQ(dp.ct_size(), 0u);
 }
 
 TEST_F(seed, frontend_to_db_is_dropped_as_ingress) {
     EXPECT_FALSE(dp.send1(tcp4(frontend_v4, db_v4, 40001, 3306, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
     EXPECT_EQ(dp.total_drops(), 1u);
     EXPECT_EQ(dp.counters().new_flows_allowed.get(), 0u);
     EXPECT_EQ(dp.ct_size(), 0u);
@@ -51,7 +51,7 @@ TEST_F(seed, frontend_to_db_is_dropped_as_ingress) {
 
 TEST_F(seed, api_to_db_on_another_port_is_dropped_as_ingress) {
     EXPECT_FALSE(dp.send1(tcp4(api_v4, db_v4, 40002, 3307, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
     EXPECT_EQ(dp.ct_size(), 0u);
 }
 
@@ -76,7 +76,7 @@ TEST_F(seed, a_full_conversation_in_both_families) {
     EXPECT_EQ(dp.send(v6, t0(), 1), (std::vector<bool>{true, true, true, false}));
     EXPECT_EQ(dp.counters().ct_creates.get(), 2u);
     EXPECT_EQ(dp.counters().ct_hits.get(), 7u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
     EXPECT_EQ(dp.ct_size(), 2u);
 }
 

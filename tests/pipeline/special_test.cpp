@@ -9,7 +9,7 @@
 namespace podgate::pipetest {
 namespace {
 
-using pipeline::drop_reason;
+using classifier::verdict_reason;
 using pipeline::malformed_reason;
 using test::packet_builder;
 namespace tf = tcp_flags;
@@ -19,8 +19,8 @@ TEST(egress, a_new_flow_from_an_egress_isolated_pod_is_dropped_as_egress) {
     dp.publish(compile(seed_cluster(), 1));
     EXPECT_FALSE(dp.send1(tcp4(db_v4, frontend_v4, 50000, 80, tf::syn), t0()));
     EXPECT_FALSE(dp.send1(tcp6(db_v6, api_v6, 50000, 8080, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 2u);
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 0u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 2u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 0u);
     EXPECT_EQ(dp.total_drops(), 2u);
     // frontend is not isolated at all: it may reach api.
     EXPECT_TRUE(dp.send1(tcp4(frontend_v4, api_v4, 50001, 8080, tf::syn), t0()));
@@ -34,13 +34,13 @@ TEST_P(non_pod, traffic_between_non_pods_follows_the_compile_option) {
     dp.publish(compile(seed_cluster(), 1, GetParam()));
     EXPECT_EQ(dp.send1(tcp4(outside_a_v4, outside_b_v4, 1234, 443, tf::syn), t0()), allow);
     EXPECT_EQ(dp.send1(udp4(outside_b_v4, outside_a_v4, 53, 1234), t0()), allow);
-    EXPECT_EQ(dp.drops(drop_reason::non_pod_denied), allow ? 0u : 2u);
+    EXPECT_EQ(dp.drops(verdict_reason::non_pod_denied), allow ? 0u : 2u);
     EXPECT_EQ(dp.counters().new_flows_allowed.get(), allow ? 2u : 0u);
     EXPECT_EQ(dp.ct_size(), allow ? 2u : 0u);
     // A pod end is always decided by policy, whatever the option.
     EXPECT_TRUE(dp.send1(tcp4(outside_a_v4, api_v4, 1235, 8080, tf::syn), t0()));
     EXPECT_FALSE(dp.send1(tcp4(outside_a_v4, db_v4, 1236, 3306, tf::syn), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(option, non_pod,
@@ -60,7 +60,7 @@ TEST_P(non_ip, frames_follow_forward_non_ip) {
         packet_builder().ethernet().vlan(0x8100, 7).ethertype(0x0806).payload(28).bytes();
     EXPECT_EQ(dp.send({arp(), lldp, tagged_arp}, t0()), std::vector<bool>(3, forward));
     EXPECT_EQ(dp.counters().non_ip_forwarded.get(), forward ? 3u : 0u);
-    EXPECT_EQ(dp.drops(drop_reason::non_ip_denied), forward ? 0u : 3u);
+    EXPECT_EQ(dp.drops(verdict_reason::non_ip_denied), forward ? 0u : 3u);
     EXPECT_EQ(dp.counters().policy_lookups.get(), 0u);
     EXPECT_EQ(dp.counters().ct_lookups.get(), 0u);
 }
@@ -82,7 +82,7 @@ TEST(neighbour_discovery, always_passes_even_where_policy_denies) {
     EXPECT_EQ(dp.ct_size(), 0u);
     // The same message with hop limit 64 is not ND (RFC 4861): policy decides.
     EXPECT_FALSE(dp.send1(neighbour_solicitation(frontend_v6, db_v6, 64), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_ingress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_ingress), 1u);
     EXPECT_EQ(dp.counters().nd_passed.get(), 3u);
 }
 
@@ -153,7 +153,7 @@ TEST(malformed, every_reason_is_dropped_and_counted) {
     want.front() = want.back() = true;
     EXPECT_EQ(dp.send(frames, t0()), want);
 
-    EXPECT_EQ(dp.drops(drop_reason::malformed), 2 * cases.size());
+    EXPECT_EQ(dp.drops(verdict_reason::malformed), 2 * cases.size());
     EXPECT_EQ(dp.total_drops(), 2 * cases.size());
     for (const auto& c : cases) {
         EXPECT_EQ(dp.malformed(c.reason), 2u)
@@ -181,7 +181,7 @@ TEST_F(icmp_echo, request_and_reply_are_tracked_by_identifier) {
     // Another identifier is another exchange: frontend may not start it.
     EXPECT_FALSE(dp.send1(echo4(frontend_v4, api_v4, false, 78, 1), t0()));
     EXPECT_FALSE(dp.send1(echo4(frontend_v4, api_v4, true, 79, 1), t0()));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 2u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 2u);
     // The next request of exchange 77 (another sequence number) is a hit too.
     EXPECT_TRUE(dp.send1(echo4(api_v4, frontend_v4, true, 77, 2), t0()));
     EXPECT_TRUE(dp.send1(echo4(frontend_v4, api_v4, false, 77, 2), t0()));
@@ -199,7 +199,7 @@ TEST_F(icmp_echo, an_echo_entry_expires_after_the_icmp_timeout) {
     EXPECT_EQ(dp.ct_size(), 0u);
     EXPECT_EQ(dp.counters().ct_expired.get(), 1u);
     EXPECT_FALSE(dp.send1(echo4(frontend_v4, api_v4, false, 5, 1), t0() + timeout));
-    EXPECT_EQ(dp.drops(drop_reason::policy_egress), 1u);
+    EXPECT_EQ(dp.drops(verdict_reason::policy_egress), 1u);
 }
 
 } // namespace

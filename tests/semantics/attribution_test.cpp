@@ -1,5 +1,5 @@
 // Attribution by hand: which policy gets the credit for an allowed flow, asked
-// of the compiled tables (classifier::admitting_policies) and of the
+// of the compiled tables (classifier::attribute) and of the
 // reference evaluator. On each isolated side the first selecting policy in
 // cluster order whose own rules allow the flow is credited; an unisolated
 // side credits nobody.
@@ -57,8 +57,8 @@ class attribution : public family_test {
     // prod policy, or `none`), and the flow's verdict is `allow`.
     ::testing::AssertionResult credits(const classifier::flow& f, const std::string& egress_policy,
                                        const std::string& ingress_policy, bool allow = true) const {
-        const auto c = classifier::admitting_policies(*_compiled.result, f);
-        const auto r = _reference->admitting_policies(f);
+        const auto c = classifier::attribute(*_compiled.result, f);
+        const auto r = _reference->attribute(f);
         const std::string want = egress_policy + " / " + ingress_policy;
         const std::string compiled = name(c.egress) + " / " + name(c.ingress);
         const std::string reference = name(r.egress) + " / " + name(r.ingress);

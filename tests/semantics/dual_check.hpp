@@ -41,10 +41,10 @@ inline classifier::verdict allowed() {
     return {true, classifier::verdict_reason::allowed};
 }
 inline classifier::verdict ingress_denied() {
-    return {false, classifier::verdict_reason::ingress_denied};
+    return {false, classifier::verdict_reason::policy_ingress};
 }
 inline classifier::verdict egress_denied() {
-    return {false, classifier::verdict_reason::egress_denied};
+    return {false, classifier::verdict_reason::policy_egress};
 }
 inline classifier::verdict non_pod_allowed() {
     return {true, classifier::verdict_reason::non_pod_allowed};

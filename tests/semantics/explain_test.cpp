@@ -88,18 +88,18 @@ TEST_P(explain, denied_flow_says_why_each_rule_failed) {
     dual_check check(c);
     const std::string peer = check.reference().explain(tcp(addr(1, 3), addr(1, 1), 3306));
     EXPECT_NE(peer.find("ingress[0]: no match: peer did not match"), std::string::npos) << peer;
-    EXPECT_EQ(last_line(peer), "verdict: deny (egress-denied)") << peer; // web's egress is isolated
+    EXPECT_EQ(last_line(peer), "verdict: deny (policy-egress)") << peer; // web's egress is isolated
     EXPECT_NE(peer.find("egress of pod prod/web: isolated by 1 policy"), std::string::npos) << peer;
 
     const std::string port = check.reference().explain(tcp(addr(1, 2), addr(1, 1), 3307));
     EXPECT_NE(port.find("ingress[0]: no match: port did not match"), std::string::npos) << port;
-    EXPECT_EQ(last_line(port), "verdict: deny (ingress-denied)") << port;
+    EXPECT_EQ(last_line(port), "verdict: deny (policy-ingress)") << port;
 
     const std::string named = check.reference().explain(tcp(addr(2, 3), addr(1, 1), 9100));
     EXPECT_NE(named.find("ingress[1]: no match: named port unresolved"), std::string::npos)
         << named;
     EXPECT_NE(named.find("metrics"), std::string::npos) << named;
-    EXPECT_EQ(last_line(named), "verdict: deny (ingress-denied)") << named;
+    EXPECT_EQ(last_line(named), "verdict: deny (policy-ingress)") << named;
 }
 
 TEST_P(explain, non_pods_are_named_as_such) {
@@ -134,11 +134,11 @@ TEST(dual_check_helper, names_the_engine_that_disagrees) {
     const auto wrong = check(tcp("10.0.1.2", "10.0.1.1", 3307), allowed());
     ASSERT_FALSE(wrong);
     const std::string message = wrong.message();
-    EXPECT_NE(message.find("reference: deny (ingress-denied)   <-- disagrees"), std::string::npos)
+    EXPECT_NE(message.find("reference: deny (policy-ingress)   <-- disagrees"), std::string::npos)
         << message;
-    EXPECT_NE(message.find("compiled:  deny (ingress-denied)   <-- disagrees"), std::string::npos)
+    EXPECT_NE(message.find("compiled:  deny (policy-ingress)   <-- disagrees"), std::string::npos)
         << message;
-    EXPECT_NE(message.find("verdict: deny (ingress-denied)"), std::string::npos) << message;
+    EXPECT_NE(message.find("verdict: deny (policy-ingress)"), std::string::npos) << message;
     EXPECT_TRUE(check(tcp("10.0.1.2", "10.0.1.1", 3307), ingress_denied()));
 }
 

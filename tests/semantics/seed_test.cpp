@@ -132,7 +132,7 @@ TEST(seed, explain_names_the_policy_and_the_failing_peer) {
     EXPECT_NE(text.find("source 10.0.1.30: pod shop/frontend"), std::string::npos) << text;
     EXPECT_NE(text.find("policy shop/db-policy"), std::string::npos) << text;
     EXPECT_NE(text.find("ingress[0]: no match: peer did not match"), std::string::npos) << text;
-    EXPECT_EQ(text.substr(text.rfind('\n') + 1), "verdict: deny (ingress-denied)") << text;
+    EXPECT_EQ(text.substr(text.rfind('\n') + 1), "verdict: deny (policy-ingress)") << text;
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "classifier/compile/compiler.hpp"
 #include "classifier/compile/incremental.hpp"
+#include "classifier/compile/stats_json.hpp"
 #include "config/manifest_loader.hpp"
 #include "tests/support/synth/generate.hpp"
 #include "tests/support/synth/writer.hpp"
@@ -83,26 +84,6 @@ double peak_growth_mib(const std::function<void()>& step) {
     return static_cast<double>(after.hwm_kib - std::min(after.hwm_kib, before.rss_kib)) / 1024.0;
 }
 
-nlohmann::json table_stats_json(const classifier::table_stats& s) {
-    return {{"pods", s.pods},
-            {"pod_addresses", s.pod_addresses},
-            {"policies", s.policies},
-            {"peers", s.peers},
-            {"identities", s.identities},
-            {"ingress_groups", s.ingress_groups},
-            {"egress_groups", s.egress_groups},
-            {"segments", s.segments},
-            {"rows", s.rows},
-            {"trie_nodes_v4", s.trie_nodes_v4},
-            {"trie_nodes_v6", s.trie_nodes_v6},
-            {"bytes_pod_tables", s.bytes_pod_tables},
-            {"bytes_tries", s.bytes_tries},
-            {"bytes_side", s.bytes_side},
-            {"bytes_rows", s.bytes_rows},
-            {"bytes_total", s.bytes_total},
-            {"compile_ms_reported", s.compile_ms}};
-}
-
 // Times `runs` compiles of `c`; the first one also measures peak memory.
 // Returns {"median_ms", "runs_ms", "peak_rss_growth_mib"} or {"error"}.
 nlohmann::json time_compiles(const config::cluster& c, int runs, nlohmann::json* stats_out) {
@@ -116,7 +97,7 @@ nlohmann::json time_compiles(const config::cluster& c, int runs, nlohmann::json*
             if (!r.result) {
                 error = r.error;
             } else if (stats_out != nullptr && i == 0) {
-                *stats_out = table_stats_json(r.result->stats);
+                *stats_out = classifier::to_json(r.result->stats);
             }
         };
         if (i == 0) {

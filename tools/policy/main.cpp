@@ -8,6 +8,7 @@
 //                                        exact allowed share (compiled tables; flowgen.hpp)
 
 #include "classifier/compile/compiler.hpp"
+#include "classifier/compile/stats_json.hpp"
 #include "classifier/lookup/lookup.hpp"
 #include "classifier/reference/evaluator.hpp"
 #include "classifier/text/flow_text.hpp"
@@ -84,16 +85,11 @@ int run_check(const common_options& opt, bool json) {
     const auto& c = l->load.objects;
     const auto& s = l->tables->stats;
     if (json) {
-        nlohmann::json j = {
-            {"namespaces", c.namespaces.size()}, {"pods", c.pods.size()}, {"endpoint_pods", s.pods},
-            {"pod_addresses", s.pod_addresses}, {"policies", s.policies}, {"peers", s.peers},
-            {"identities", s.identities}, {"ingress_groups", s.ingress_groups}, {"egress_groups", s.egress_groups},
-            {"port_segments", s.segments}, {"rows", s.rows}, {"trie_nodes_v4", s.trie_nodes_v4},
-            {"trie_nodes_v6", s.trie_nodes_v6},
-            {"bytes", {{"pod_tables", s.bytes_pod_tables}, {"tries", s.bytes_tries}, {"sides", s.bytes_side},
-                       {"rows", s.bytes_rows}, {"total", s.bytes_total}}},
-            {"load_ms", l->load_ms}, {"compile_ms", s.compile_ms},
-            {"warnings", warnings.size() + l->load.warnings.size()}};
+        const nlohmann::json j = {{"namespaces", c.namespaces.size()},
+                                  {"pods", c.pods.size()},
+                                  {"load_ms", l->load_ms},
+                                  {"warnings", warnings.size() + l->load.warnings.size()},
+                                  {"tables", classifier::to_json(s)}};
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -109,12 +105,12 @@ int run_check(const common_options& opt, bool json) {
     return 0;
 }
 
-// "deny ingress-denied (dst isolated by ns/a, ns/b)"
+// "deny policy-ingress (dst isolated by ns/a, ns/b)"
 std::string describe(const classifier::tables& t, const classifier::flow& f, const classifier::verdict& v) {
     std::string line = v.allow ? "allow " : "deny ";
     line += to_string(v.reason);
-    if (v.reason == classifier::verdict_reason::egress_denied || v.reason == classifier::verdict_reason::ingress_denied) {
-        const bool egress = v.reason == classifier::verdict_reason::egress_denied;
+    if (v.reason == classifier::verdict_reason::policy_egress || v.reason == classifier::verdict_reason::policy_ingress) {
+        const bool egress = v.reason == classifier::verdict_reason::policy_egress;
         const auto ep = classifier::resolve(t, egress ? f.src : f.dst);
         const auto& policies = t.names->group_policies.at(egress ? ep.egress : ep.ingress);
         line += egress ? " (src isolated for egress by " : " (dst isolated for ingress by ";

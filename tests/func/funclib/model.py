@@ -122,7 +122,7 @@ def _step(w: _Worker, p: Packet, verdict: dict, forward_non_ip: bool, counts: di
     else:
         allow, why = verdict[verdicts.policy_tuple(m)]
         if not allow:
-            out = Outcome(False, counters.policy_drop_reason(why))
+            out = Outcome(False, why)  # verdict reasons are the drop counters' names
         else:
             flags = m.get("tcp_flags", "")
             opens = not ("R" in flags or ("S" in flags and "A" in flags))

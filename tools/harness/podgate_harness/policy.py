@@ -54,7 +54,7 @@ def reference(manifests: list[str], non_pod: str, tuples: set, workdir: str) -> 
     for t, line in zip(ordered, lines):
         words = line.split()
         if not words or words[0] not in ("allow", "deny") or (
-                words[0] == "deny" and counters.policy_drop_reason(words[1]) is None):
+                words[0] == "deny" and words[1] not in counters.policy_drop_reasons()):
             raise PolicyError(f"podgate-policy verdict: unexpected line '{line}' for '{flow_text(t)}'")
         out[t] = (words[0] == "allow", words[1])
     return out

@@ -1,4 +1,4 @@
-"""Per-policy allow counts (podgate_policy_allowed_flows_by_policy_total):
+"""Attribution (podgate_attributed_flows_total{verdict="allow"}):
 every allowed new flow is credited, on each isolated side, to the first
 selecting policy in cluster order whose own rules allow it. Two policies
 select db and both allow api's MySQL connections; a third isolates frontend's
@@ -88,7 +88,7 @@ class Admissions(LiveTest):
         fifo, out = os.path.join(self.workdir, "in.fifo"), os.path.join(self.workdir, "out.pcap")
         feeder = self.track_feeder(StepFeeder(fifo, arp))
         feeder.start()
-        d = self.daemon("admissions", [f"net_pcap0,rx_pcap={fifo},tx_pcap={out}"], ["--manifests", manifests.path])
+        d = self.daemon("attribution", [f"net_pcap0,rx_pcap={fifo},tx_pcap={out}"], ["--manifests", manifests.path])
         d.start()
 
         def replay(name: str, lines: list[str]) -> None:
@@ -102,7 +102,7 @@ class Admissions(LiveTest):
         stats = d.tel("/podgate/stats")
         self.assertEqual(stats["new_flows_allowed"], len(first_allowed), "allowed new flows")
         for (policy, side), n in want.items():
-            key = f"policy_allowed_flows_{policy}_{side}".replace("-", "_")
+            key = f"attributed_flows_{policy}_{side}_allow".replace("-", "_")
             self.assertEqual(stats.get(key), n, f"/podgate/stats {key}")
 
         # Reload without db-from-api.
@@ -118,7 +118,8 @@ class Admissions(LiveTest):
         rc = d.stop()
         self.assertDaemonExitedCleanly(d, rc)
         final = d.final_stats()
-        self.assertEqual({(p, s): n for p, sides in final["policy_allowed_flows"].items() for s, n in sides.items()},
+        self.assertEqual({(p, s): v["allow"] for p, sides in final["attributed_flows"].items()
+                          for s, v in sides.items()},
                          want, "the stats JSON at exit")
         self.assertEqual(final["new_flows_allowed"], len(allowed))
 
@@ -126,7 +127,7 @@ class Admissions(LiveTest):
     def by_policy(d) -> dict:
         samples = metrics.parse(d.metrics())
         return {(dict(labels)["policy"], dict(labels)["side"]): int(v) for (name, labels), v in samples.items()
-                if name == "podgate_policy_allowed_flows_by_policy_total"}
+                if name == "podgate_attributed_flows_total" and dict(labels)["verdict"] == "allow"}
 
 
 if __name__ == "__main__":
