@@ -4,8 +4,6 @@
 #include "classifier/compile/stats_json.hpp"
 #include "pipeline/conntrack/conntrack.hpp"
 
-#include <algorithm>
-
 namespace podgate::app {
 
 namespace {
@@ -15,15 +13,6 @@ run_view view_of(const appliance& a, const classifier::tables* t) {
 }
 
 } // namespace
-
-std::string pod_name_at(const config::cluster& c, const ip_address& addr) {
-    for (const auto& p : c.pods) {
-        if (p.is_endpoint() && std::find(p.ips.begin(), p.ips.end(), addr) != p.ips.end()) {
-            return p.qualified_name();
-        }
-    }
-    return "external";
-}
 
 nlohmann::json stats_document(const appliance& a) {
     // Table statistics are cold data read under the RCU reader slot elsewhere;

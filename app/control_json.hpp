@@ -13,7 +13,4 @@ nlohmann::json stats_document(const appliance& a);
 nlohmann::json policy_document(const appliance& a);
 nlohmann::json conntrack_document(const appliance& a);
 
-// "namespace/name" of the endpoint pod at `addr`, or "external".
-std::string pod_name_at(const config::cluster& c, const ip_address& addr);
-
 } // namespace podgate::app

@@ -25,19 +25,6 @@ volatile std::sig_atomic_t hangup_received = 0;
 void on_stop_signal(int) { stop_requested = 1; }
 void on_hangup(int) { hangup_received = 1; }
 
-struct launch_args {
-    pipeline::worker* w;
-    const std::atomic<bool>* stop;
-};
-
-int worker_main(void* arg) {
-    auto* a = static_cast<launch_args*>(arg);
-    a->w->run(*a->stop);
-    return 0;
-}
-
-std::vector<launch_args> launch_slots;
-
 double ms_between(clock_type::time_point a, clock_type::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
@@ -137,10 +124,8 @@ bool appliance::start(int eal_argc, char** eal_argv) {
         spdlog::warn("manifest changes will not be picked up automatically: {}", err);
     }
     go_live(std::move(_initial.tables));
-    launch_slots.assign(nworkers, {});
     for (unsigned i = 0; i < nworkers; ++i) {
-        launch_slots[i] = {_workers[i].get(), &_stop};
-        rte_eal_remote_launch(worker_main, &launch_slots[i], _lcore_ids[i]);
+        _workers[i]->launch(_lcore_ids[i], _stop);
     }
     _launched = true;
     _started = clock_type::now();

@@ -118,10 +118,7 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
     const auto family = r.family == 6 ? ip_family::v6 : ip_family::v4;
     const classifier::flow f{{family, r.src}, {family, r.dst}, r.proto, r.sport, r.dport};
     const auto reason = static_cast<classifier::verdict_reason>(r.reason);
-    const auto name = [&](const ip_address& a) {
-        auto it = _pod_names.find(to_string(a));
-        return it == _pod_names.end() ? std::string("external") : it->second;
-    };
+    const auto name = [&](const ip_address& a) { return _pod_names.at(a); };
     // The policies selecting the pod on the side that denied.
     std::vector<std::string> policies;
     if (t != nullptr && (reason == classifier::verdict_reason::policy_ingress || reason == classifier::verdict_reason::policy_egress)) {
@@ -168,17 +165,7 @@ void drop_reporter::drain(const classifier::tables* t, const std::shared_ptr<con
     if (_channels.empty()) {
         return;
     }
-    if (c != _names_of && c != nullptr) {
-        _names_of = c;
-        _pod_names.clear();
-        for (const auto& p : c->pods) {
-            if (p.is_endpoint()) {
-                for (const auto& a : p.ips) {
-                    _pod_names[to_string(a)] = p.qualified_name();
-                }
-            }
-        }
-    }
+    _pod_names.index(c);
     if (_log) {
         const uint64_t now = now_ns();
         _tokens = std::min<double>(_opt.drop_log_rate,

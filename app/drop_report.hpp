@@ -6,6 +6,7 @@
 // dropped packets to a pcapng file with a size limit and rotation.
 
 #include "app/options.hpp"
+#include "app/pod_names.hpp"
 #include "classifier/tables/tables.hpp"
 #include "config/cluster.hpp"
 #include "pipeline/drop_log.hpp"
@@ -14,7 +15,6 @@
 
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 struct rte_pcapng;
@@ -45,8 +45,7 @@ private:
     daemon_options _opt;
     std::vector<std::unique_ptr<pipeline::drop_channel>> _channels;
     std::shared_ptr<spdlog::logger> _log;
-    std::shared_ptr<const config::cluster> _names_of;
-    std::unordered_map<std::string, std::string> _pod_names; // address text -> ns/name
+    pod_names _pod_names;
     double _tokens = 0;
     uint64_t _last_refill_ns = 0;
     uint64_t _logged = 0;

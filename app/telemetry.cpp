@@ -1,6 +1,7 @@
 #include "app/telemetry.hpp"
 
 #include "app/control_json.hpp"
+#include "app/pod_names.hpp"
 #include "app/stats.hpp"
 #include "classifier/lookup/lookup.hpp"
 #include "classifier/text/flow_text.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 appliance* the_appliance = nullptr;
 std::mutex verdict_mutex; // one RCU reader slot for every telemetry client
+pod_names verdict_pods;   // under verdict_mutex
 
 constexpr size_t max_entries = RTE_TEL_MAX_DICT_ENTRIES;
 
@@ -116,6 +118,7 @@ int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
     if (the_appliance->closing()) {
         return -1;
     }
+    verdict_pods.index(the_appliance->cluster());
     auto& slot = the_appliance->tables();
     const unsigned reader = the_appliance->reader_thread();
     slot.online(reader);
@@ -134,10 +137,10 @@ int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
                           {"verdict", v.allow ? "allow" : "deny"},
                           {"reason", to_string(v.reason)},
                           {"generation", t->generation},
-                          {"src", {{"pod", pod_name_at(*the_appliance->cluster(), f->src)},
+                          {"src", {{"pod", verdict_pods.at(f->src)},
                                    {"identity", src.identity},
                                    {"egress_isolated_by", policies(src.egress)}}},
-                          {"dst", {{"pod", pod_name_at(*the_appliance->cluster(), f->dst)},
+                          {"dst", {{"pod", verdict_pods.at(f->dst)},
                                    {"identity", dst.identity},
                                    {"ingress_isolated_by", policies(dst.ingress)}}}};
     slot.offline(reader); // t is not used past this point

@@ -4,6 +4,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
 #include <rte_pause.h>
 
 namespace podgate::pipeline {
@@ -110,6 +111,17 @@ void worker::run(const std::atomic<bool>& stop) noexcept {
         }
     }
     _tables->offline(_thread);
+}
+
+int worker::launch(unsigned lcore, const std::atomic<bool>& stop) noexcept {
+    _stop = &stop;
+    return rte_eal_remote_launch(
+        [](void* arg) {
+            auto* w = static_cast<worker*>(arg);
+            w->run(*w->_stop);
+            return 0;
+        },
+        this, lcore);
 }
 
 } // namespace podgate::pipeline

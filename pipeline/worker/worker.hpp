@@ -101,6 +101,10 @@ public:
 
     // The poll loop, until `stop` becomes true. Runs on the worker lcore.
     void run(const std::atomic<bool>& stop) noexcept;
+    // Starts run(stop) on EAL worker lcore `lcore` and returns at once: 0, or
+    // rte_eal_remote_launch's negative errno. `stop` must outlive the run
+    // (rte_eal_wait_lcore). Control thread only.
+    int launch(unsigned lcore, const std::atomic<bool>& stop) noexcept;
 
     // Incremental expiry of conntrack and fragment entries, run by the poll
     // loop once per iteration: paced by time (the used part of each table
@@ -150,6 +154,7 @@ private:
     uint16_t _rx_queue = 0;
     uint64_t _now = 0;
     uint64_t _generation = 0;
+    const std::atomic<bool>* _stop = nullptr; // launch() -> run()
 };
 
 } // namespace podgate::pipeline

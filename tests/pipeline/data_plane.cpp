@@ -30,6 +30,20 @@ pipeline::worker_config small_config() {
     return cfg;
 }
 
+bool to_mbufs(const std::vector<frame>& frames, rte_mbuf** pkts) {
+    const auto n = static_cast<unsigned>(frames.size());
+    if (rte_pktmbuf_alloc_bulk(g_pool, pkts, n) != 0) {
+        ADD_FAILURE() << "mbuf pool exhausted";
+        return false;
+    }
+    for (unsigned i = 0; i < n; ++i) {
+        const frame& f = frames[i];
+        std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(),
+                    f.size());
+    }
+    return true;
+}
+
 uint64_t hz() {
     return rte_get_tsc_hz();
 }
@@ -61,14 +75,10 @@ std::vector<bool> data_plane::send(const std::vector<frame>& frames, uint64_t no
         const auto n = static_cast<uint16_t>(std::min<size_t>(burst, frames.size() - base));
         rte_mbuf* pkts[pipeline::max_burst];
         rte_mbuf* fwd[pipeline::max_burst];
-        if (rte_pktmbuf_alloc_bulk(g_pool, pkts, n) != 0) {
-            ADD_FAILURE() << "mbuf pool exhausted";
+        if (!to_mbufs({frames.begin() + static_cast<ptrdiff_t>(base),
+                       frames.begin() + static_cast<ptrdiff_t>(base + n)},
+                      pkts)) {
             return out;
-        }
-        for (uint16_t i = 0; i < n; ++i) {
-            const frame& f = frames[base + i];
-            std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(),
-                        f.size());
         }
         const uint16_t nfwd = _worker->process_burst(*_slot->current(), pkts, n, 0, fwd, now);
         // Forwarded packets are a subsequence of the burst, in arrival order.

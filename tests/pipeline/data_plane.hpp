@@ -24,6 +24,10 @@ void set_mbuf_pool(rte_mempool* pool);
 // Small tables so that every test can own its worker.
 pipeline::worker_config small_config();
 
+// Copies `frames` into fresh mbufs of mbuf_pool(); false (and a gtest
+// failure) when the pool is exhausted.
+bool to_mbufs(const std::vector<frame>& frames, rte_mbuf** pkts);
+
 // TSC ticks per second, and a start time far from 0.
 uint64_t hz();
 uint64_t t0();

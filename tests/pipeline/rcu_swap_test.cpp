@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -49,17 +48,6 @@ size_t heap_in_use() {
 constexpr uint16_t steady_sport = 47000;
 constexpr uint16_t port_a = 5432;
 constexpr uint16_t port_b = 6379;
-
-struct launch_args {
-    pipeline::worker* w;
-    const std::atomic<bool>* stop;
-};
-
-int worker_main(void* arg) {
-    auto* a = static_cast<launch_args*>(arg);
-    a->w->run(*a->stop);
-    return 0;
-}
 
 // Everything one run needs: the port, the slot, the worker on lcore 1, and
 // what came out so far.
@@ -95,8 +83,7 @@ class swap_rig {
             ADD_FAILURE() << "no worker lcore (EAL needs -l 0-1)";
             return false;
         }
-        _args = {_worker.get(), &_stop};
-        if (rte_eal_remote_launch(worker_main, &_args, _worker_lcore) != 0) {
+        if (_worker->launch(_worker_lcore, _stop) != 0) {
             ADD_FAILURE() << "cannot launch the worker on lcore " << _worker_lcore;
             return false;
         }
@@ -127,12 +114,9 @@ class swap_rig {
         for (size_t base = 0; base < frames.size(); base += pipeline::max_burst) {
             const auto n =
                 static_cast<unsigned>(std::min<size_t>(pipeline::max_burst, frames.size() - base));
-            ASSERT_EQ(rte_pktmbuf_alloc_bulk(mbuf_pool(), pkts, n), 0) << "mbuf pool exhausted";
-            for (unsigned i = 0; i < n; ++i) {
-                const frame& f = frames[base + i];
-                std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(),
-                            f.size());
-            }
+            ASSERT_TRUE(to_mbufs({frames.begin() + static_cast<ptrdiff_t>(base),
+                                  frames.begin() + static_cast<ptrdiff_t>(base + n)},
+                                 pkts));
             for (unsigned done = 0; done < n;) {
                 done += _port.inject(pkts + done, n - done);
                 if (done < n) {
@@ -216,7 +200,6 @@ class swap_rig {
     std::unique_ptr<pipeline::table_slot> _slot;
     std::unique_ptr<pipeline::worker> _worker;
     std::atomic<bool> _stop{false};
-    launch_args _args{};
     unsigned _worker_lcore = RTE_MAX_LCORE;
     bool _running = false;
     uint64_t _injected = 0;
