@@ -120,7 +120,7 @@ TEST_P(conformance, matches_upstream_truth_table) {
 
     const classifier::reference::evaluator reference(c);
     const classifier::compile_result compiled = classifier::compile(c);
-    ASSERT_TRUE(compiled.result) << "compile failed: " << compiled.error;
+    ASSERT_TRUE(compiled) << "compile failed: " << compiled.error();
 
     int probes = 0;
     for (const auto& family_name : expected.families) {
@@ -147,7 +147,7 @@ TEST_P(conformance, matches_upstream_truth_table) {
                                           << " or " << want.pods[t];
                     const classifier::flow fl{*sa, *da, pp.proto, 40000, pp.port};
                     ref_table.cells[f][t] = reference.evaluate(fl).allow;
-                    fast_table.cells[f][t] = classifier::lookup(*compiled.result, fl).allow;
+                    fast_table.cells[f][t] = classifier::lookup(*compiled.value(), fl).allow;
                     ++probes;
                     ref_marks[f][t] = ref_table.cells[f][t] != want.cells[f][t];
                     fast_marks[f][t] = fast_table.cells[f][t] != want.cells[f][t];

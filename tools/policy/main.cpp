@@ -65,11 +65,11 @@ std::optional<loaded> load_and_compile(const common_options& opt, bool quiet_war
         return std::nullopt;
     }
     auto compiled = classifier::compile(out.load.objects, {opt.non_pod_action()});
-    if (!compiled.result) {
-        std::cerr << "error: " << compiled.error << "\n";
+    if (!compiled) {
+        std::cerr << "error: " << compiled.error() << "\n";
         return std::nullopt;
     }
-    out.tables = std::move(compiled.result);
+    out.tables = std::move(compiled.value());
     return out;
 }
 
