@@ -148,16 +148,15 @@ int run_verdict(const common_options& opt, const std::string& flows_file, bool r
     const std::string name = file.is_open() ? flows_file : "<stdin>";
     std::string line;
     std::string out;
-    std::string error;
     for (size_t number = 1; std::getline(in, line); ++number) {
         if (classifier::is_blank_or_comment(line)) {
             continue;
         }
-        auto f = classifier::parse_flow(line, error);
+        auto f = classifier::parse_flow(line);
         if (!f) {
             std::fwrite(out.data(), 1, out.size(), stdout);
             std::fflush(stdout);
-            std::cerr << "error: " << name << ":" << number << ": " << error << "\n";
+            std::cerr << "error: " << name << ":" << number << ": " << f.error() << "\n";
             return 1;
         }
         if (ref) {
@@ -178,10 +177,9 @@ int run_verdict(const common_options& opt, const std::string& flows_file, bool r
 }
 
 int run_explain(const common_options& opt, const std::string& flow_text) {
-    std::string error;
-    auto f = classifier::parse_flow(flow_text, error);
+    auto f = classifier::parse_flow(flow_text);
     if (!f) {
-        std::cerr << "error: --flow: " << error << "\n";
+        std::cerr << "error: --flow: " << f.error() << "\n";
         return 2;
     }
     auto l = load_and_compile(opt, false);
