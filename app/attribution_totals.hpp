@@ -8,6 +8,7 @@
 // Thread-safe: the control thread reports publications, any thread (metrics,
 // telemetry) takes snapshots.
 
+#include "config/result.hpp"
 #include "pipeline/attribution_counts.hpp"
 
 #include <array>
@@ -21,10 +22,10 @@ namespace podgate::app {
 
 class attribution_totals {
   public:
-    // Fresh counters for `t` and `workers` workers, to publish with it. Null
-    // (nothing counted for that generation) and `error` set when memory runs out.
-    static std::unique_ptr<pipeline::attribution_counts>
-    counts_for(const classifier::tables& t, unsigned workers, std::string& error);
+    // Fresh counters for `t` and `workers` workers, to publish with it. Fails
+    // when memory runs out (then nothing is counted for that generation).
+    static result<std::unique_ptr<pipeline::attribution_counts>> counts_for(const classifier::tables& t,
+                                                                            unsigned workers);
 
     // Control thread, after table_slot::publish: `live` is the block now
     // published (null at shutdown or when it has none), `retired` the one

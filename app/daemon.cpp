@@ -86,11 +86,12 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     const unsigned nworkers = static_cast<unsigned>(_lcore_ids.size());
     std::string error;
     // One more RCU reader than workers: the control interface's lookups.
-    _tables = pipeline::table_slot::create(nworkers + 1, error);
-    if (!_tables) {
-        spdlog::error("{}", error);
+    auto slot = pipeline::table_slot::create(nworkers + 1);
+    if (!slot) {
+        spdlog::error("{}", slot.error());
         return false;
     }
+    _tables = std::move(*slot);
     _counters = std::vector<pipeline::lcore_counters>(nworkers);
     for (unsigned i = 0; i < nworkers; ++i) {
         auto w = pipeline::worker::create(i, _opt.worker, *_tables, _counters[i],
@@ -110,8 +111,8 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     for (unsigned i = 0; i < nworkers; ++i) {
         _workers[i]->report_drops_to(_drops.channel(i));
     }
-    if (std::string err = pipeline::start_ports(_opt.ports, nworkers, _ports); !err.empty()) {
-        spdlog::error("{}", err);
+    if (podgate::status s = pipeline::start_ports(_opt.ports, nworkers, _ports); !s) {
+        spdlog::error("{}", s.error());
         return false;
     }
     for (const auto& p : _ports.ports) {
@@ -120,8 +121,8 @@ bool appliance::start(int eal_argc, char** eal_argv) {
         }
         spdlog::info("port {} ({}) -> port {}, {} queue(s)", p.port, p.name, p.peer, p.queues);
     }
-    if (std::string err = _watch.start(_opt.manifests, std::chrono::milliseconds(200)); !err.empty()) {
-        spdlog::warn("manifest changes will not be picked up automatically: {}", err);
+    if (podgate::status s = _watch.start(_opt.manifests, std::chrono::milliseconds(200)); !s) {
+        spdlog::warn("manifest changes will not be picked up automatically: {}", s.error());
     }
     go_live(std::move(_initial.tables));
     for (unsigned i = 0; i < nworkers; ++i) {
@@ -131,8 +132,8 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     _started = clock_type::now();
     register_telemetry(*this);
     if (_opt.metrics_listen != "off") {
-        if (std::string err = _metrics.start(_opt.metrics_listen, *this); !err.empty()) {
-            spdlog::warn("no metrics endpoint: {}", err);
+        if (podgate::status s = _metrics.start(_opt.metrics_listen, *this); !s) {
+            spdlog::warn("no metrics endpoint: {}", s.error());
         } else {
             spdlog::info("metrics on http://{}/metrics (port {})", _opt.metrics_listen, _metrics.port());
         }
@@ -221,12 +222,11 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
 }
 
 void appliance::go_live(std::unique_ptr<const classifier::tables> next) {
-    std::string err;
-    auto counts = attribution_totals::counts_for(*next, static_cast<unsigned>(_workers.size()), err);
-    if (!err.empty()) {
-        spdlog::warn("{}", err);
+    auto counts = attribution_totals::counts_for(*next, static_cast<unsigned>(_workers.size()));
+    if (!counts) {
+        spdlog::warn("{}", counts.error());
     }
-    auto retired = _tables->publish(std::move(next), std::move(counts));
+    auto retired = _tables->publish(std::move(next), counts ? std::move(*counts) : nullptr);
     _attribution.went_live(_tables->live_counts(), std::move(retired));
 }
 

@@ -48,10 +48,11 @@ public:
     appliance& operator=(const appliance&) = delete;
 
     // Loads and compiles the manifests. Returns false after logging the
-    // loader's file:line errors. Call before start().
-    bool load_policy();
+    // loader's file:line errors (the caller only needs to stop, hence no
+    // status). Call before start().
+    [[nodiscard]] bool load_policy();
     // EAL arguments as given before `--`. Returns false after logging why.
-    bool start(int eal_argc, char** eal_argv);
+    [[nodiscard]] bool start(int eal_argc, char** eal_argv);
     // Runs until SIGINT/SIGTERM or exit-on-idle, then stops everything.
     int run();
 

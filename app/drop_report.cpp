@@ -45,8 +45,8 @@ std::string drop_reporter::start(const daemon_options& opt, unsigned workers, in
     }
     for (unsigned w = 0; w < workers; ++w) {
         auto ch = std::make_unique<pipeline::drop_channel>();
-        if (std::string err = ch->create(w, 4096, !opt.drop_capture.empty(), 1024, socket); !err.empty()) {
-            return err;
+        if (status s = ch->create(w, 4096, !opt.drop_capture.empty(), 1024, socket); !s) {
+            return s.error();
         }
         _channels.push_back(std::move(ch));
     }

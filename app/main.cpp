@@ -29,13 +29,13 @@ int main(int argc, char** argv) {
     }
     podgate::app::daemon_options opt;
     bool help = false;
-    const std::string err = podgate::app::parse_options(argc - split, argv + split, opt, help);
+    const podgate::status parsed = podgate::app::parse_options(argc - split, argv + split, opt, help);
     if (help) {
         std::fputs(podgate::app::usage().c_str(), stdout);
         return 0;
     }
-    if (!err.empty()) {
-        std::fprintf(stderr, "podgate: %s\n", err.c_str());
+    if (!parsed) {
+        std::fprintf(stderr, "podgate: %s\n", parsed.error().c_str());
         return 2;
     }
     spdlog::set_level(spdlog::level::from_str(opt.log_level));

@@ -43,11 +43,11 @@ void manifest_watch::add_tree(const std::string& dir) {
     }
 }
 
-std::string manifest_watch::start(const std::vector<std::string>& paths, std::chrono::milliseconds debounce) {
+status manifest_watch::start(const std::vector<std::string>& paths, std::chrono::milliseconds debounce) {
     _debounce = debounce;
     _fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (_fd < 0) {
-        return std::string("inotify: ") + std::strerror(errno);
+        return fail(std::string("inotify: ") + std::strerror(errno));
     }
     for (const auto& p : paths) {
         std::error_code ec;
@@ -59,7 +59,7 @@ std::string manifest_watch::start(const std::vector<std::string>& paths, std::ch
         const std::string parent = dir.empty() ? std::string(".") : dir.string();
         const int wd = inotify_add_watch(_fd, parent.c_str(), events);
         if (wd < 0) {
-            return "cannot watch " + parent + ": " + std::strerror(errno);
+            return fail("cannot watch " + parent + ": " + std::strerror(errno));
         }
         _dirs[wd] = parent;
         _files[parent].push_back(std::filesystem::path(p).filename().string());

@@ -6,6 +6,8 @@
 // Directories are watched recursively; a file path is watched through its
 // parent directory (so a rename onto it is seen). Control thread only.
 
+#include "config/result.hpp"
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -21,7 +23,7 @@ public:
     manifest_watch& operator=(const manifest_watch&) = delete;
 
     // Starts watching; returns an error message (empty on success).
-    std::string start(const std::vector<std::string>& paths, std::chrono::milliseconds debounce);
+    status start(const std::vector<std::string>& paths, std::chrono::milliseconds debounce);
 
     // Reads pending events without blocking. True once a change is followed
     // by `debounce` of quiet (and then not again until the next change).

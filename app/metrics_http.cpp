@@ -22,11 +22,11 @@ void metrics_server::stop() {
     }
 }
 
-std::string metrics_server::start(const std::string& listen, const appliance& a) {
+status metrics_server::start(const std::string& listen, const appliance& a) {
     _app = &a;
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) {
-        return "metrics-listen: expected ADDR:PORT, got \"" + listen + "\"";
+        return fail("metrics-listen: expected ADDR:PORT, got \"" + listen + "\"");
     }
     std::string host = listen.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
@@ -46,13 +46,13 @@ std::string metrics_server::start(const std::string& listen, const appliance& a)
         v6->sin6_port = htons(static_cast<uint16_t>(port));
         len = sizeof *v6;
     } else {
-        return "metrics-listen: \"" + host + "\" is not an IP address";
+        return fail("metrics-listen: \"" + host + "\" is not an IP address");
     }
     _fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     setsockopt(_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (_fd < 0 || bind(_fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(_fd, 16) != 0) {
-        return "metrics-listen " + listen + ": " + std::strerror(errno);
+        return fail("metrics-listen " + listen + ": " + std::strerror(errno));
     }
     getsockname(_fd, reinterpret_cast<sockaddr*>(&ss), &len);
     _port = ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);

@@ -5,6 +5,8 @@
 // cannot affect the workers. Why not a library: Debian 12 ships no small
 // C++ HTTP server package, and a scrape endpoint needs only this much.
 
+#include "config/result.hpp"
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -18,8 +20,8 @@ public:
     ~metrics_server() { stop(); }
     // Stops serving and joins the thread (idempotent).
     void stop();
-    // Listens on "ADDR:PORT" (port 0 picks a free one). Returns an error.
-    std::string start(const std::string& listen, const appliance& a);
+    // Listens on "ADDR:PORT" (port 0 picks a free one).
+    status start(const std::string& listen, const appliance& a);
     uint16_t port() const { return _port; }
 
 private:

@@ -310,7 +310,7 @@ std::string usage() {
     return text;
 }
 
-std::string parse_options(int argc, char** argv, daemon_options& out, bool& help) {
+status parse_options(int argc, char** argv, daemon_options& out, bool& help) {
     help = false;
     std::vector<std::pair<std::string, std::string>> given;
     std::string config_path;
@@ -321,7 +321,7 @@ std::string parse_options(int argc, char** argv, daemon_options& out, bool& help
             return {};
         }
         if (arg.rfind("--", 0) != 0) {
-            return "unexpected argument \"" + arg + "\" (options start with --)";
+            return fail("unexpected argument \"" + arg + "\" (options start with --)");
         }
         std::string key = arg.substr(2);
         std::string value;
@@ -331,10 +331,10 @@ std::string parse_options(int argc, char** argv, daemon_options& out, bool& help
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {
-            return "option --" + key + " needs a value";
+            return fail("option --" + key + " needs a value");
         }
         if (key != "config" && find_spec(key) == nullptr) {
-            return "unknown option --" + key + " (see --help)";
+            return fail("unknown option --" + key + " (see --help)");
         }
         if (key == "config") {
             config_path = value;
@@ -344,7 +344,7 @@ std::string parse_options(int argc, char** argv, daemon_options& out, bool& help
     }
     if (!config_path.empty()) {
         if (std::string err = load_config_file(config_path, out); !err.empty()) {
-            return err;
+            return fail(err);
         }
     }
     // Lists given on the command line replace the file's lists.
@@ -359,11 +359,11 @@ std::string parse_options(int argc, char** argv, daemon_options& out, bool& help
     }
     for (const auto& [key, value] : given) {
         if (std::string err = find_spec(key)->set(out, value); !err.empty()) {
-            return "--" + key + ": " + err;
+            return fail("--" + key + ": " + err);
         }
     }
     if (out.manifests.empty()) {
-        return "no manifests: give --manifests PATH (or manifests: in the config file)";
+        return fail("no manifests: give --manifests PATH (or manifests: in the config file)");
     }
     return {};
 }

@@ -4,6 +4,7 @@
 // line. Errors name the option or the file:line and key.
 
 #include "config/cluster.hpp"
+#include "config/result.hpp"
 #include "pipeline/ports/ports.hpp"
 #include "pipeline/worker/worker.hpp"
 
@@ -31,9 +32,9 @@ struct daemon_options {
     uint32_t drop_capture_files = 2;   // keep FILE, FILE.1, ... FILE.<n-1>
 };
 
-// Parses the arguments after EAL's `--`. Returns an error message (empty on
-// success); `help` is set when --help was asked for.
-std::string parse_options(int argc, char** argv, daemon_options& out, bool& help);
+// Parses the arguments after EAL's `--`; `help` is set when --help was asked
+// for.
+status parse_options(int argc, char** argv, daemon_options& out, bool& help);
 
 // The --help text (also the list of config keys).
 std::string usage();

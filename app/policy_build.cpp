@@ -52,12 +52,12 @@ policy_build build_policy(const daemon_options& opt, uint64_t generation, classi
     auto compiled = compiler.update(cluster, copt);
     out.compile_ms = std::chrono::duration<double, std::milli>(clock::now() - t1).count();
     out.compile_kind = describe(compiler.last_report());
-    if (!compiled.result) {
-        out.errors.push_back(compiled.error);
+    if (!compiled) {
+        out.errors.push_back(compiled.error());
         return out;
     }
     out.cpu_ms = thread_cpu_ms() - cpu0;
-    out.tables = std::move(compiled.result);
+    out.tables = std::move(compiled.value());
     out.cluster = std::move(cluster);
     return out;
 }

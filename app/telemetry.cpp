@@ -108,10 +108,9 @@ int cmd_reload(const char*, const char*, rte_tel_data* d) {
 }
 
 int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
-    std::string error;
-    const auto f = classifier::parse_flow(params ? params : "", error);
+    const auto f = classifier::parse_flow(params ? params : "");
     if (!f) {
-        return reply({{"error", error}, {"usage", "/podgate/verdict,PROTO SRC_IP SRC_PORT DST_IP DST_PORT"}}, d);
+        return reply({{"error", f.error()}, {"usage", "/podgate/verdict,PROTO SRC_IP SRC_PORT DST_IP DST_PORT"}}, d);
     }
     std::lock_guard lock(verdict_mutex);
     const auto reading = the_appliance->reading();

@@ -23,7 +23,7 @@ struct diagnostic {
     std::string to_string() const;
 };
 
-struct load_result {
+struct [[nodiscard]] load_result {
     cluster objects;
     std::vector<diagnostic> errors;
     std::vector<diagnostic> warnings;

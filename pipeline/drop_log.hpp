@@ -5,6 +5,7 @@
 // rings; when a ring is full the worker counts what it had to skip.
 
 #include "config/ip.hpp"
+#include "config/result.hpp"
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -40,8 +41,7 @@ struct drop_channel {
     uint32_t snaplen = 256;
 
     ~drop_channel();
-    // Returns an error message (empty on success).
-    std::string create(unsigned worker, uint32_t records_size, bool capture, uint32_t capture_size, int socket);
+    status create(unsigned worker, uint32_t records_size, bool capture, uint32_t capture_size, int socket);
 };
 
 } // namespace podgate::pipeline

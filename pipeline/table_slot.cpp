@@ -5,14 +5,13 @@
 
 namespace podgate::pipeline {
 
-std::unique_ptr<table_slot> table_slot::create(unsigned max_threads, std::string& error) {
+result<std::unique_ptr<table_slot>> table_slot::create(unsigned max_threads) {
     auto slot = std::unique_ptr<table_slot>(new table_slot());
     const size_t size = rte_rcu_qsbr_get_memsize(max_threads);
     slot->_qsv = static_cast<rte_rcu_qsbr*>(rte_zmalloc("podgate_rcu", size, RTE_CACHE_LINE_SIZE));
     if (slot->_qsv == nullptr || rte_rcu_qsbr_init(slot->_qsv, max_threads) != 0) {
-        error = "cannot set up RCU for " + std::to_string(max_threads) +
-                " workers: " + rte_strerror(rte_errno);
-        return nullptr;
+        return fail("cannot set up RCU for " + std::to_string(max_threads) +
+                    " workers: " + rte_strerror(rte_errno));
     }
     return slot;
 }

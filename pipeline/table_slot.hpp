@@ -11,6 +11,7 @@
 // counts one generation's policies into another's block.
 
 #include "classifier/tables/tables.hpp"
+#include "config/result.hpp"
 #include "pipeline/attribution_counts.hpp"
 
 #include <rte_rcu_qsbr.h>
@@ -24,7 +25,7 @@ namespace podgate::pipeline {
 class table_slot {
   public:
     // Room for `max_threads` worker threads (ids 0..max_threads-1).
-    static std::unique_ptr<table_slot> create(unsigned max_threads, std::string& error);
+    static result<std::unique_ptr<table_slot>> create(unsigned max_threads);
     ~table_slot();
     table_slot(const table_slot&) = delete;
     table_slot& operator=(const table_slot&) = delete;

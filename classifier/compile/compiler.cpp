@@ -18,7 +18,7 @@ verdict non_pod_verdict(const compile_options& opt) {
                                                                 : verdict{false, verdict_reason::non_pod_denied};
 }
 
-std::string run_stages(context& ctx, pod_tables& pods, tables& out) {
+status run_stages(context& ctx, pod_tables& pods, tables& out) {
     const config::cluster& c = ctx.cluster;
     auto mark = std::chrono::steady_clock::now();
     const auto stage_done = [&](double& ms) {
@@ -38,11 +38,11 @@ std::string run_stages(context& ctx, pod_tables& pods, tables& out) {
     stage_done(st.stage_ms.sides);
     build_attribution(ctx);
     stage_done(st.stage_ms.attribution);
-    if (std::string err = build_pod_tables(ctx, pods); !err.empty()) {
-        return err;
+    if (status s = build_pod_tables(ctx, pods); !s) {
+        return s;
     }
-    if (std::string err = emit_tables(ctx, pods, out); !err.empty()) {
-        return err;
+    if (status s = emit_tables(ctx, pods, out); !s) {
+        return s;
     }
     stage_done(st.stage_ms.emit);
     out.non_pod_verdict = non_pod_verdict(ctx.options);
@@ -77,20 +77,20 @@ std::string run_stages(context& ctx, pod_tables& pods, tables& out) {
     return {};
 }
 
-compile_result guarded(const std::function<std::string(tables&)>& build) {
+compile_result guarded(const std::function<status(tables&)>& build) {
     const auto t0 = std::chrono::steady_clock::now();
     auto out = std::make_unique<tables>();
     try {
-        if (std::string err = build(*out); !err.empty()) {
-            return {nullptr, std::move(err)};
+        if (status s = build(*out); !s) {
+            return fail(s.error());
         }
     } catch (const std::bad_alloc&) {
-        return {nullptr, "out of memory while compiling policy tables"};
+        return fail("out of memory while compiling policy tables");
     } catch (const std::exception& e) {
-        return {nullptr, std::string("compile failed: ") + e.what()};
+        return fail(std::string("compile failed: ") + e.what());
     }
     out->stats.compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    return {std::move(out), {}};
+    return std::unique_ptr<const tables>(std::move(out));
 }
 
 } // namespace compile_detail

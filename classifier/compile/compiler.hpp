@@ -1,11 +1,12 @@
 #pragma once
 // Compiling a loaded cluster into immutable lookup tables. Runs on the control
 // thread or in the offline CLI, never on a worker lcore: it allocates, may take
-// hundreds of milliseconds at scale, and reports failure as an error string
+// hundreds of milliseconds at scale, and reports failure as an error message
 // (never a half-built table). Thread-safe: it only reads the cluster.
 
 #include "classifier/tables/tables.hpp"
 #include "config/cluster.hpp"
+#include "config/result.hpp"
 
 #include <memory>
 #include <string>
@@ -18,10 +19,8 @@ struct compile_options {
     uint64_t generation = 0;
 };
 
-struct compile_result {
-    std::unique_ptr<const tables> result; // null on error
-    std::string error;                    // set when result is null
-};
+// The tables (never null), or why they could not be built.
+using compile_result = result<std::unique_ptr<const tables>>;
 
 compile_result compile(const config::cluster& c, const compile_options& opt = {});
 

@@ -145,21 +145,21 @@ void assign_identities(context& ctx);
 void build_sides(context& ctx);
 void build_attribution(context& ctx);
 void build_tries(context& ctx);
-// Both return an error string (empty on success) and fill `out`.
-std::string build_pod_tables(const context& ctx, pod_tables& out);
+// Both fill `out`.
+status build_pod_tables(const context& ctx, pod_tables& out);
 // With `policy_from`, the policy-only arrays are not built again but shared
 // with those tables, which must come from `ctx` (an incremental compile).
-std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out, const tables* policy_from = nullptr);
+status emit_tables(const context& ctx, const pod_tables& pods, tables& out, const tables* policy_from = nullptr);
 // Points `to` at the policy-only arrays of `from`, sharing their block.
 void share_policy_arrays(const tables& from, tables& to);
 
 // The verdict for flows between two non-pod addresses.
 verdict non_pod_verdict(const compile_options& opt);
 // Every stage in order, then names and statistics (compiler.cpp).
-std::string run_stages(context& ctx, pod_tables& pods, tables& out);
+status run_stages(context& ctx, pod_tables& pods, tables& out);
 // Runs `build` on fresh tables: errors and exceptions become a compile_result
 // error, and compile_ms is set on success.
-compile_result guarded(const std::function<std::string(tables&)>& build);
+compile_result guarded(const std::function<status(tables&)>& build);
 
 // The numbers `p` gives to every egress port name (0: none), an identity part.
 std::vector<uint32_t> egress_port_numbers(const context& ctx, const config::pod& p);

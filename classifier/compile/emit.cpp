@@ -67,7 +67,7 @@ struct layout {
 
 } // namespace
 
-std::string build_pod_tables(const context& ctx, pod_tables& out) {
+status build_pod_tables(const context& ctx, pod_tables& out) {
     size_t n4 = 0;
     for (const auto& a : ctx.addresses) {
         n4 += a.addr.family == ip_family::v4;
@@ -83,8 +83,8 @@ std::string build_pod_tables(const context& ctx, pod_tables& out) {
                                ? insert_pod_slot(out.v4, pod_slot_v4{a.addr.as_v4(), a.identity, in, eg})
                                : insert_pod_slot(out.v6, pod_slot_v6{a.addr.value, a.identity, in, eg, 0});
         if (!fresh) {
-            return "address " + to_string(a.addr) + " belongs to more than one pod (" +
-                   ctx.pods[a.pod]->qualified_name() + " and another)";
+            return fail("address " + to_string(a.addr) + " belongs to more than one pod (" +
+                        ctx.pods[a.pod]->qualified_name() + " and another)");
         }
     }
     return {};
@@ -167,7 +167,7 @@ void share_policy_arrays(const tables& from, tables& to) {
     to.stats.bytes_attribution = from.stats.bytes_attribution;
 }
 
-std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out, const tables* policy_from) {
+status emit_tables(const context& ctx, const pod_tables& pods, tables& out, const tables* policy_from) {
     const auto cap4 = static_cast<uint32_t>(pods.v4.size());
     const auto cap6 = static_cast<uint32_t>(pods.v6.size());
     layout l;
@@ -176,8 +176,8 @@ std::string emit_tables(const context& ctx, const pod_tables& pods, tables& out,
     const policy_layout pl(ctx); // the same for a full compile and one that shares its arrays
     const size_t total = l.offset + pl.l.offset;
     if (total > ctx.options.memory_budget) {
-        return "compiled tables need " + std::to_string(total) + " bytes, over the memory budget of " +
-               std::to_string(ctx.options.memory_budget) + " bytes";
+        return fail("compiled tables need " + std::to_string(total) + " bytes, over the memory budget of " +
+                    std::to_string(ctx.options.memory_budget) + " bytes");
     }
 
     if (policy_from != nullptr) {

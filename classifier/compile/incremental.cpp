@@ -297,13 +297,13 @@ compile_result incremental_compiler::compile(std::shared_ptr<const config::clust
                                              const compile_options& opt) {
     auto fresh = std::make_unique<state>(std::move(c), opt);
     auto r = guarded([&](tables& out) {
-        std::string err = run_stages(fresh->ctx, fresh->pods, out);
-        if (err.empty()) {
+        status s = run_stages(fresh->ctx, fresh->pods, out);
+        if (s) {
             fresh->index(out);
         }
-        return err;
+        return s;
     });
-    if (r.result) {
+    if (r) {
         _state = std::move(fresh);
     }
     return r;
@@ -345,14 +345,14 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
             }
         }
     } catch (const std::exception& e) {
-        return {nullptr, std::string("compile failed: ") + e.what()};
+        return fail(std::string("compile failed: ") + e.what());
     }
     if (!why.empty()) {
         _report.full_reason = why;
         return compile(std::move(next), opt);
     }
 
-    auto r = guarded([&](tables& out) -> std::string {
+    auto r = guarded([&](tables& out) -> status {
         // Entries per family afterwards. The counts are kept, not recounted
         // (a pass over 4 MiB at 100k pods); a wrong one could fill a table.
         size_t n[2] = {st.pods.v4_addresses, st.pods.addresses - st.pods.v4_addresses};
@@ -363,7 +363,7 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
         for (const auto& name : changes.removed) {
             auto it = st.records.find(name);
             if (it == st.records.end()) {
-                return "incremental compile: pod " + name + " was never compiled";
+                return fail("incremental compile: pod " + name + " was never compiled");
             }
             gone.insert(it->first);
             for (const auto& e : it->second) {
@@ -400,15 +400,15 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
         for (size_t i = 0; i < placed.size(); ++i) {
             for (const auto& e : placed[i]) {
                 if (!insert_entry(pods, e)) {
-                    return "address " + to_string(e.addr) + " belongs to more than one pod (" +
-                           changes.added[i]->qualified_name() + " and another)";
+                    return fail("address " + to_string(e.addr) + " belongs to more than one pod (" +
+                                changes.added[i]->qualified_name() + " and another)");
                 }
             }
         }
         out.stats = st.stats;
         out.stats.stage_ms = {};
-        if (std::string err = emit_tables(st.ctx, pods, out, &st.policy_part); !err.empty()) {
-            return err;
+        if (status s = emit_tables(st.ctx, pods, out, &st.policy_part); !s) {
+            return s;
         }
         out.stats.pods =
             static_cast<uint32_t>(st.records.size() - (changes.removed.size() - changes.changed) +
@@ -420,7 +420,7 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
         std::swap(st.pods, st.scratch);
         return {};
     });
-    if (!r.result) {
+    if (!r) {
         return r;
     }
     // Commit: the tables exist, so the records follow them. Should that run

@@ -38,7 +38,7 @@ bool is_blank_or_comment(std::string_view line) {
     return first == std::string_view::npos || line[first] == '#';
 }
 
-std::optional<flow> parse_flow(std::string_view text, std::string& error) {
+result<flow> parse_flow(std::string_view text) {
     std::array<std::string_view, 5> words;
     size_t count = 0;
     size_t pos = 0;
@@ -49,38 +49,38 @@ std::optional<flow> parse_flow(std::string_view text, std::string& error) {
         }
         const size_t end = std::min(text.find_first_of(" \t\r", pos), text.size());
         if (count == words.size()) {
-            error = "too many fields (expected: PROTO SRC_IP SRC_PORT DST_IP DST_PORT)";
-            return std::nullopt;
+            return fail("too many fields (expected: PROTO SRC_IP SRC_PORT DST_IP DST_PORT)");
         }
         words[count++] = text.substr(pos, end - pos);
         pos = end;
     }
     if (count != words.size()) {
-        error = "expected 5 fields (PROTO SRC_IP SRC_PORT DST_IP DST_PORT), got " + std::to_string(count);
-        return std::nullopt;
+        return fail("expected 5 fields (PROTO SRC_IP SRC_PORT DST_IP DST_PORT), got " + std::to_string(count));
     }
-    flow f;
     auto proto = parse_protocol(words[0]);
     auto src = parse_ip(words[1]);
     auto sport = parse_number(words[2], 65535);
     auto dst = parse_ip(words[3]);
     auto dport = parse_number(words[4], 65535);
     if (!proto) {
-        error = "unknown protocol \"" + std::string(words[0]) + "\"";
-    } else if (!src) {
-        error = "invalid source address \"" + std::string(words[1]) + "\"";
-    } else if (!sport) {
-        error = "invalid source port \"" + std::string(words[2]) + "\"";
-    } else if (!dst) {
-        error = "invalid destination address \"" + std::string(words[3]) + "\"";
-    } else if (!dport) {
-        error = "invalid destination port \"" + std::string(words[4]) + "\"";
-    } else if (src->family != dst->family) {
-        error = "source and destination are of different address families";
-    } else {
-        return flow{*src, *dst, *proto, static_cast<uint16_t>(*sport), static_cast<uint16_t>(*dport)};
+        return fail("unknown protocol \"" + std::string(words[0]) + "\"");
     }
-    return std::nullopt;
+    if (!src) {
+        return fail("invalid source address \"" + std::string(words[1]) + "\"");
+    }
+    if (!sport) {
+        return fail("invalid source port \"" + std::string(words[2]) + "\"");
+    }
+    if (!dst) {
+        return fail("invalid destination address \"" + std::string(words[3]) + "\"");
+    }
+    if (!dport) {
+        return fail("invalid destination port \"" + std::string(words[4]) + "\"");
+    }
+    if (src->family != dst->family) {
+        return fail("source and destination are of different address families");
+    }
+    return flow{*src, *dst, *proto, static_cast<uint16_t>(*sport), static_cast<uint16_t>(*dport)};
 }
 
 std::string protocol_name(uint8_t proto) {

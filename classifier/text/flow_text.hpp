@@ -4,6 +4,7 @@
 // PROTO is tcp, udp, sctp, icmp, icmpv6 or a number 0..255; ports 0..65535.
 
 #include "classifier/tables/flow.hpp"
+#include "config/result.hpp"
 
 #include <optional>
 #include <string>
@@ -11,9 +12,9 @@
 
 namespace podgate::classifier {
 
-// Parses one flow. On failure returns nullopt and sets `error` to what is
-// wrong (without line number: the caller knows it).
-std::optional<flow> parse_flow(std::string_view text, std::string& error);
+// Parses one flow. On failure the error says what is wrong (without line
+// number: the caller knows it).
+result<flow> parse_flow(std::string_view text);
 
 // True for lines to skip: blank, or a comment starting with '#'.
 bool is_blank_or_comment(std::string_view line);

@@ -28,12 +28,13 @@ const char* to_string(ct_state s) noexcept {
     return "?";
 }
 
-std::unique_ptr<conntrack> conntrack::create(const ct_config& cfg, int socket, std::string& error) {
+result<std::unique_ptr<conntrack>> conntrack::create(const ct_config& cfg, int socket) {
     auto ct = std::unique_ptr<conntrack>(new conntrack());
-    ct->_table = timed_table<ct_key, ct_entry>::create("podgate_ct", cfg.capacity, socket, error);
-    if (!ct->_table) {
-        return nullptr;
+    auto table = timed_table<ct_key, ct_entry>::create("podgate_ct", cfg.capacity, socket);
+    if (!table) {
+        return fail(table.error());
     }
+    ct->_table = std::move(*table);
     const uint64_t hz = rte_get_tsc_hz();
     const auto& t = cfg.timeouts;
     const uint32_t seconds[ct_timeout_class_count] = {t.tcp_syn_sent, t.tcp_established, t.tcp_closing, t.tcp_closed,

@@ -123,7 +123,7 @@ inline ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
 
 class conntrack {
 public:
-    static std::unique_ptr<conntrack> create(const ct_config& cfg, int socket, std::string& error);
+    static result<std::unique_ptr<conntrack>> create(const ct_config& cfg, int socket);
 
     void lookup_bulk(const ct_key** keys, uint32_t n, int32_t* positions) const noexcept {
         _table->lookup_bulk(keys, n, positions);

@@ -40,11 +40,15 @@ struct fragment_config {
 
 class fragment_table {
 public:
-    static std::unique_ptr<fragment_table> create(const fragment_config& cfg, int socket, std::string& error) {
+    static result<std::unique_ptr<fragment_table>> create(const fragment_config& cfg, int socket) {
         auto t = std::unique_ptr<fragment_table>(new fragment_table());
-        t->_table = timed_table<frag_key, frag_entry>::create("podgate_frag", cfg.capacity, socket, error);
+        auto table = timed_table<frag_key, frag_entry>::create("podgate_frag", cfg.capacity, socket);
+        if (!table) {
+            return fail(table.error());
+        }
+        t->_table = std::move(*table);
         t->_timeout = uint64_t{cfg.timeout_s} * rte_get_tsc_hz();
-        return t->_table ? std::move(t) : nullptr;
+        return t;
     }
 
     static frag_key key_of(const parsed_packet& p) noexcept {

@@ -25,6 +25,8 @@
 // Entry needs: `bool in_use; uint64_t expires_tsc;`.
 // Key: trivially copyable, size a multiple of 8, padding zeroed by its maker.
 
+#include "config/result.hpp"
+
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
@@ -59,9 +61,9 @@ public:
     static constexpr uint32_t bucket_slots = 8;
     static constexpr uint32_t max_bulk = 64;
 
-    // Returns null and sets `error` when DPDK cannot allocate the table.
-    static std::unique_ptr<timed_table> create(const std::string& name_prefix, uint32_t capacity, int socket,
-                                               std::string& error) {
+    // Fails when DPDK cannot allocate the table.
+    static result<std::unique_ptr<timed_table>> create(const std::string& name_prefix, uint32_t capacity,
+                                                       int socket) {
         static std::atomic<uint32_t> instance{0};
         const std::string name = name_prefix + std::to_string(instance.fetch_add(1));
         auto t = std::unique_ptr<timed_table>(new timed_table());
@@ -71,12 +73,14 @@ public:
             buckets <<= 1;
         }
         t->_bucket_mask = buckets - 1;
-        t->_buckets = alloc<bucket>(name + "_b", buckets, socket, error);
-        t->_records = alloc<record>(name + "_r", t->_capacity, socket, error);
-        t->_hash_of = alloc<uint32_t>(name + "_h", t->_capacity, socket, error);
-        t->_free = alloc<uint32_t>(name + "_f", t->_capacity, socket, error);
-        if (t->_buckets == nullptr || t->_records == nullptr || t->_hash_of == nullptr || t->_free == nullptr) {
-            return nullptr;
+        const status allocated[] = {alloc(t->_buckets, name + "_b", buckets, socket),
+                                    alloc(t->_records, name + "_r", t->_capacity, socket),
+                                    alloc(t->_hash_of, name + "_h", t->_capacity, socket),
+                                    alloc(t->_free, name + "_f", t->_capacity, socket)};
+        for (const status& s : allocated) {
+            if (!s) {
+                return fail(s.error());
+            }
         }
         for (uint32_t b = 0; b < buckets; ++b) {
             for (uint32_t s = 0; s < bucket_slots; ++s) {
@@ -255,12 +259,12 @@ private:
     static_assert(sizeof(bucket) == 64);
 
     template <typename T>
-    static T* alloc(const std::string& name, uint32_t count, int socket, std::string& error) {
-        auto* p = static_cast<T*>(rte_zmalloc_socket(name.c_str(), sizeof(T) * count, 64, socket));
-        if (p == nullptr && error.empty()) {
-            error = "cannot allocate " + std::to_string(sizeof(T) * uint64_t{count}) + " bytes for " + name;
+    static status alloc(T*& out, const std::string& name, uint32_t count, int socket) {
+        out = static_cast<T*>(rte_zmalloc_socket(name.c_str(), sizeof(T) * count, 64, socket));
+        if (out == nullptr) {
+            return fail("cannot allocate " + std::to_string(sizeof(T) * uint64_t{count}) + " bytes for " + name);
         }
-        return p;
+        return {};
     }
 
     static uint32_t hash(const Key& k) noexcept { return Hash{}(k); }

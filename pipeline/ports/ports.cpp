@@ -28,7 +28,7 @@ std::string port_name(uint16_t port) {
     return name;
 }
 
-std::string fail(uint16_t port, const std::string& what, int rc) {
+std::string port_error(uint16_t port, const std::string& what, int rc) {
     return "port " + std::to_string(port) + " (" + port_name(port) + "): " + what + ": " + rte_strerror(-rc);
 }
 
@@ -72,9 +72,9 @@ std::string plan_pairs(const port_options& opt, std::vector<port_plan>& plans) {
 
 } // namespace
 
-std::string start_ports(const port_options& opt, unsigned workers, port_setup& out) {
+status start_ports(const port_options& opt, unsigned workers, port_setup& out) {
     if (std::string err = plan_pairs(opt, out.ports); !err.empty()) {
-        return err;
+        return fail(err);
     }
     // Queues: one per worker, as far as both ports of a pair allow.
     for (auto& plan : out.ports) {
@@ -97,8 +97,8 @@ std::string start_ports(const port_options& opt, unsigned workers, port_setup& o
     out.pool = rte_pktmbuf_pool_create("podgate_mbufs", static_cast<unsigned>(mbufs), cache, 0,
                                        RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (out.pool == nullptr) {
-        return "cannot create a pool of " + std::to_string(mbufs) + " mbufs: " + rte_strerror(rte_errno) +
-               " (give DPDK more memory: -m, or reserve hugepages)";
+        return fail("cannot create a pool of " + std::to_string(mbufs) + " mbufs: " + rte_strerror(rte_errno) +
+                    " (give DPDK more memory: -m, or reserve hugepages)");
     }
 
     for (auto& plan : out.ports) {
@@ -113,27 +113,27 @@ std::string start_ports(const port_options& opt, unsigned workers, port_setup& o
                 (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP) & info.flow_type_rss_offloads;
         }
         if (int rc = rte_eth_dev_configure(plan.port, plan.queues, plan.queues, &conf); rc < 0) {
-            return fail(plan.port, "configure " + std::to_string(plan.queues) + " queues", rc);
+            return fail(port_error(plan.port, "configure " + std::to_string(plan.queues) + " queues", rc));
         }
         uint16_t rxd = opt.rx_descriptors;
         uint16_t txd = opt.tx_descriptors;
         if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(plan.port, &rxd, &txd); rc < 0) {
-            return fail(plan.port, "adjust descriptors", rc);
+            return fail(port_error(plan.port, "adjust descriptors", rc));
         }
         const int socket = rte_eth_dev_socket_id(plan.port);
         for (uint16_t q = 0; q < plan.queues; ++q) {
             if (int rc = rte_eth_rx_queue_setup(plan.port, q, rxd, socket, nullptr, out.pool); rc < 0) {
-                return fail(plan.port, "rx queue " + std::to_string(q), rc);
+                return fail(port_error(plan.port, "rx queue " + std::to_string(q), rc));
             }
             if (int rc = rte_eth_tx_queue_setup(plan.port, q, txd, socket, nullptr); rc < 0) {
-                return fail(plan.port, "tx queue " + std::to_string(q), rc);
+                return fail(port_error(plan.port, "tx queue " + std::to_string(q), rc));
             }
         }
         if (opt.promiscuous) {
             rte_eth_promiscuous_enable(plan.port); // a bump in the wire sees every MAC; -ENOTSUP is fine
         }
         if (int rc = rte_eth_dev_start(plan.port); rc < 0) {
-            return fail(plan.port, "start", rc);
+            return fail(port_error(plan.port, "start", rc));
         }
     }
     return {};

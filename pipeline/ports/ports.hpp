@@ -6,6 +6,8 @@
 // connection land on the same queue and so the same worker, and sizes the
 // mbuf pool from ports x queues x descriptors. Control thread only.
 
+#include "config/result.hpp"
+
 #include <rte_mempool.h>
 
 #include <cstdint>
@@ -39,7 +41,7 @@ struct port_setup {
 
 // Configures and starts every port. On error returns a message naming the
 // port and what failed; ports already started are stopped again.
-std::string start_ports(const port_options& opt, unsigned workers, port_setup& out);
+status start_ports(const port_options& opt, unsigned workers, port_setup& out);
 
 // Stops and closes every port (flushes pcap output) and frees the pool.
 void stop_ports(port_setup& setup);

@@ -30,14 +30,18 @@ std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& 
     }
     w->_tables = &tables;
     w->_counters = &counters;
-    w->_ct = conntrack::create(cfg.conntrack, socket, error);
-    if (!w->_ct) {
+    auto ct = conntrack::create(cfg.conntrack, socket);
+    if (!ct) {
+        error = ct.error();
         return nullptr;
     }
-    w->_frags = fragment_table::create(cfg.fragments, socket, error);
-    if (!w->_frags) {
+    w->_ct = std::move(*ct);
+    auto frags = fragment_table::create(cfg.fragments, socket);
+    if (!frags) {
+        error = frags.error();
         return nullptr;
     }
+    w->_frags = std::move(*frags);
     const uint64_t sweep_tsc = expiry_sweep_seconds * rte_get_tsc_hz();
     w->_ct_pace.start(rte_rdtsc(), sweep_tsc);
     w->_frag_pace.start(rte_rdtsc(), sweep_tsc);

@@ -21,7 +21,8 @@ std::string parse(std::vector<std::string> args, daemon_options& out) {
         argv.push_back(a.data());
     }
     bool help = false;
-    return parse_options(static_cast<int>(argv.size()), argv.data(), out, help);
+    const podgate::status s = parse_options(static_cast<int>(argv.size()), argv.data(), out, help);
+    return s ? "" : s.error();
 }
 
 std::string write_config(const std::string& text) {

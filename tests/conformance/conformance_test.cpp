@@ -93,10 +93,9 @@ class conformance : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(conformance, matches_upstream_truth_table) {
     const fs::path dir = root / "cases" / GetParam();
-    case_expectation expected;
-    std::string error;
-    ASSERT_TRUE(parse_expectation(read_file(dir / "expected.txt"), expected, error))
-        << (dir / "expected.txt").string() << ": " << error;
+    const auto parsed = parse_expectation(read_file(dir / "expected.txt"));
+    ASSERT_TRUE(parsed) << (dir / "expected.txt").string() << ": " << parsed.error();
+    const case_expectation& expected = *parsed;
     for (const auto& pp : probed) {
         EXPECT_EQ(expected.tables.count(pp), 1u)
             << "expected.txt has no table for " << to_string(pp);
@@ -120,7 +119,7 @@ TEST_P(conformance, matches_upstream_truth_table) {
 
     const classifier::reference::evaluator reference(c);
     const classifier::compile_result compiled = classifier::compile(c);
-    ASSERT_TRUE(compiled.result) << "compile failed: " << compiled.error;
+    ASSERT_TRUE(compiled) << "compile failed: " << compiled.error();
 
     int probes = 0;
     for (const auto& family_name : expected.families) {
@@ -147,7 +146,7 @@ TEST_P(conformance, matches_upstream_truth_table) {
                                           << " or " << want.pods[t];
                     const classifier::flow fl{*sa, *da, pp.proto, 40000, pp.port};
                     ref_table.cells[f][t] = reference.evaluate(fl).allow;
-                    fast_table.cells[f][t] = classifier::lookup(*compiled.result, fl).allow;
+                    fast_table.cells[f][t] = classifier::lookup(*compiled.value(), fl).allow;
                     ++probes;
                     ref_marks[f][t] = ref_table.cells[f][t] != want.cells[f][t];
                     fast_marks[f][t] = fast_table.cells[f][t] != want.cells[f][t];
@@ -192,19 +191,14 @@ TEST(conformance_data, has_at_least_thirty_cases) {
 }
 
 TEST(conformance_data, truth_table_parser_rejects_bad_tables) {
-    case_expectation out;
-    std::string error;
-    EXPECT_FALSE(parse_expectation("families: ipv4\nports: 80/TCP\n-\tx/a\nx/a\t?\n", out, error));
-    EXPECT_NE(error.find("line 4"), std::string::npos) << error;
-    case_expectation twice;
-    EXPECT_FALSE(
-        parse_expectation("families: ipv4\nports: 80/TCP 80/TCP\n-\tx/a\nx/a\t.\n", twice, error));
-    case_expectation ok;
-    ASSERT_TRUE(parse_expectation(
-        "families: ipv4\nports: 81/UDP\n-\tx/a\tx/b\nx/a\tX\t.\nx/b\t.\t.\n", ok, error))
-        << error;
-    ASSERT_EQ(ok.tables.size(), 1u);
-    const truth_table& t = ok.tables.at({81, 17});
+    const auto bad_cell = parse_expectation("families: ipv4\nports: 80/TCP\n-\tx/a\nx/a\t?\n");
+    ASSERT_FALSE(bad_cell);
+    EXPECT_NE(bad_cell.error().find("line 4"), std::string::npos) << bad_cell.error();
+    EXPECT_FALSE(parse_expectation("families: ipv4\nports: 80/TCP 80/TCP\n-\tx/a\nx/a\t.\n"));
+    const auto ok = parse_expectation("families: ipv4\nports: 81/UDP\n-\tx/a\tx/b\nx/a\tX\t.\nx/b\t.\t.\n");
+    ASSERT_TRUE(ok) << ok.error();
+    ASSERT_EQ(ok->tables.size(), 1u);
+    const truth_table& t = ok->tables.at({81, 17});
     EXPECT_FALSE(t.cells[0][0]);
     EXPECT_TRUE(t.cells[0][1]);
     EXPECT_EQ(t.pretty(), "-\tx/a\tx/b\nx/a\tX\t.\nx/b\t.\t.");

@@ -69,7 +69,8 @@ std::string truth_table::pretty(const std::vector<std::vector<bool>>* marks) con
     return out;
 }
 
-bool parse_expectation(const std::string& text, case_expectation& out, std::string& error) {
+result<case_expectation> parse_expectation(const std::string& text) {
+    case_expectation out;
     std::istringstream in(text);
     std::string line;
     int number = 0;
@@ -77,8 +78,7 @@ bool parse_expectation(const std::string& text, case_expectation& out, std::stri
     truth_table table;
     size_t rows_left = 0;
     const auto fail = [&](const std::string& message) {
-        error = "line " + std::to_string(number) + ": " + message;
-        return false;
+        return podgate::fail("line " + std::to_string(number) + ": " + message);
     };
 
     while (std::getline(in, line)) {
@@ -157,7 +157,7 @@ bool parse_expectation(const std::string& text, case_expectation& out, std::stri
     if (out.families.empty()) {
         return fail("no \"families:\" line");
     }
-    return true;
+    return out;
 }
 
 } // namespace podgate::conformance

@@ -13,6 +13,8 @@
 //
 // Lines starting with '#' are comments.
 
+#include "config/result.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -49,7 +51,7 @@ struct case_expectation {
     std::map<port_protocol, truth_table> tables;
 };
 
-// Parses expected.txt; on failure returns false and sets `error` (with line).
-bool parse_expectation(const std::string& text, case_expectation& out, std::string& error);
+// Parses expected.txt; an error names its line.
+result<case_expectation> parse_expectation(const std::string& text);
 
 } // namespace podgate::conformance

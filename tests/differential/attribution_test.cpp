@@ -101,8 +101,8 @@ size_t compare_attribution(const context& ctx, const classifier::tables& t,
 // compiled lookup allows is credited when it is isolated.
 void check_attribution(const context& ctx, const std::vector<classifier::flow>& flows, attribution_tally& tally) {
     const auto compiled = classifier::compile(*ctx.cluster);
-    ASSERT_NE(compiled.result, nullptr) << ctx.what << ": " << compiled.error;
-    const classifier::tables& t = *compiled.result;
+    ASSERT_TRUE(compiled) << ctx.what << ": " << compiled.error();
+    const classifier::tables& t = *compiled.value();
     const classifier::reference::evaluator reference(*ctx.cluster, {});
     compare_attribution(
         ctx, t, reference, flows, [&](const classifier::flow& f) { return classifier::attribute(t, f); },
@@ -182,8 +182,8 @@ TEST(attribution, a_last_instead_of_first_attribution_is_reported) {
     for (uint64_t seed = 1; seed < 40 && mismatches == 0; ++seed) {
         const config::cluster c = synth::generate_adversarial(attribution_shape(seed));
         const auto compiled = classifier::compile(c);
-        ASSERT_NE(compiled.result, nullptr) << compiled.error;
-        const classifier::tables& t = *compiled.result;
+        ASSERT_TRUE(compiled) << compiled.error();
+        const classifier::tables& t = *compiled.value();
         const auto flows = flow_source(c, seed).take(default_flows);
         const auto wrong = [&](const classifier::flow& f) {
             const auto src = classifier::resolve(t, f.src);

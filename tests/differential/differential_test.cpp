@@ -166,7 +166,7 @@ TEST(harness, reports_tables_that_disagree_with_the_reference) {
             continue; // the lost port was shadowed by another rule: try the next cluster
         }
         const auto compiled = classifier::compile(broken);
-        ASSERT_NE(compiled.result, nullptr) << compiled.error;
+        ASSERT_TRUE(compiled) << compiled.error();
         const context ctx{"harness self-test seed " + std::to_string(seed), &c,
                           config::default_action::allow};
         size_t mismatches = 0;
@@ -176,7 +176,7 @@ TEST(harness, reports_tables_that_disagree_with_the_reference) {
                 ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
                 &reported);
             mismatches = compare_verdicts(ctx, truth, flows, expected,
-                                          lookup_all(*compiled.result, flows), "lookup");
+                                          lookup_all(*compiled.value(), flows), "lookup");
         }
         ASSERT_GT(reported.size(), 0);
         const std::string first = reported.GetTestPartResult(0).message();

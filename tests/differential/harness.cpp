@@ -108,16 +108,16 @@ std::vector<verdict> check_compiled(const context& ctx, const std::vector<flow>&
     classifier::compile_options opt;
     opt.non_pod_traffic = ctx.non_pod;
     const auto compiled = classifier::compile(*ctx.cluster, opt);
-    if (!compiled.result) {
-        ADD_FAILURE() << ctx.what << ": compile failed: " << compiled.error
+    if (!compiled) {
+        ADD_FAILURE() << ctx.what << ": compile failed: " << compiled.error()
                       << "\n  cluster written to " << write_replay(*ctx.cluster, ctx.what);
         return {};
     }
     const classifier::reference::evaluator reference(*ctx.cluster, {ctx.non_pod});
     auto expected = evaluate_all(reference, flows);
-    compare_verdicts(ctx, reference, flows, expected, lookup_all(*compiled.result, flows),
+    compare_verdicts(ctx, reference, flows, expected, lookup_all(*compiled.value(), flows),
                      "lookup");
-    compare_verdicts(ctx, reference, flows, expected, lookup_burst_all(*compiled.result, flows),
+    compare_verdicts(ctx, reference, flows, expected, lookup_burst_all(*compiled.value(), flows),
                      "lookup_burst");
     return expected;
 }

@@ -161,7 +161,7 @@ TEST(incremental, updated_tables_equal_reference) {
         if (w.r.chance(0.5)) {
             current->seal();
         }
-        ASSERT_TRUE(compiler.compile(current, opt).result) << "seed " << seed;
+        ASSERT_TRUE(compiler.compile(current, opt)) << "seed " << seed;
         std::string history;
         for (int step = 0; step < steps_per_cluster; ++step) {
             auto next = std::make_shared<config::cluster>(*current); // a copy starts unsealed
@@ -183,11 +183,11 @@ TEST(incremental, updated_tables_equal_reference) {
             opt.generation = static_cast<uint64_t>(step) + 2;
             auto result = compiler.update(next, opt);
             ++steps;
-            if (!result.result) {
+            if (!result) {
                 // Only a clash of addresses may fail; the generator never makes one.
                 ++failed;
                 ADD_FAILURE() << "seed " << seed << " step " << step << ":" << history << ": "
-                              << result.error;
+                              << result.error();
                 return;
             }
             const auto& report = compiler.last_report();
@@ -195,9 +195,9 @@ TEST(incremental, updated_tables_equal_reference) {
             if (!report.incremental) {
                 ++full_reasons[reason_kind(report.full_reason)];
             }
-            EXPECT_EQ(result.result->stats.incremental, report.incremental);
-            EXPECT_EQ(result.result->stats.pods, endpoint_count(*next));
-            EXPECT_EQ(result.result->generation, opt.generation);
+            EXPECT_EQ(result.value()->stats.incremental, report.incremental);
+            EXPECT_EQ(result.value()->stats.pods, endpoint_count(*next));
+            EXPECT_EQ(result.value()->generation, opt.generation);
             const context ctx{"incremental seed " + std::to_string(seed) + " step " +
                                   std::to_string(step) +
                                   (report.incremental ? " (patched)" : " (full)") + ":" + history,
@@ -206,10 +206,10 @@ TEST(incremental, updated_tables_equal_reference) {
             const auto flows =
                 flow_source(*next, seed * 131 + static_cast<uint64_t>(step)).take(flows_per_step);
             const auto expected = evaluate_all(reference, flows);
-            compare_verdicts(ctx, reference, flows, expected, lookup_all(*result.result, flows),
+            compare_verdicts(ctx, reference, flows, expected, lookup_all(*result.value(), flows),
                              "lookup");
             compare_verdicts(ctx, reference, flows, expected,
-                             lookup_burst_all(*result.result, flows), "lookup_burst");
+                             lookup_burst_all(*result.value(), flows), "lookup_burst");
             compared += flows.size();
             if (HasFailure()) {
                 return;
@@ -309,7 +309,7 @@ TEST(incremental, replicas_of_a_scale_cluster_are_patched) {
     auto c = std::make_shared<config::cluster>(
         synth::generate_scale({.pods = 1500, .policies = 150, .namespaces = 30, .seed = 5}));
     classifier::incremental_compiler compiler;
-    ASSERT_TRUE(compiler.compile(c, {}).result);
+    ASSERT_TRUE(compiler.compile(c, {}));
     walk w{synth::random(5), *c};
     for (int step = 0; step < 20; ++step) {
         auto next = std::make_shared<config::cluster>(*c);
@@ -323,18 +323,18 @@ TEST(incremental, replicas_of_a_scale_cluster_are_patched) {
         }
         next->pods.push_back(p);
         auto result = compiler.update(next, {});
-        ASSERT_TRUE(result.result) << result.error;
+        ASSERT_TRUE(result) << result.error();
         const auto& report = compiler.last_report();
         EXPECT_TRUE(report.incremental) << report.full_reason;
         EXPECT_EQ(report.pods_added, 1u);
         EXPECT_EQ(report.pods_removed + report.pods_changed, 0u);
-        EXPECT_EQ(result.result->stats.pods, endpoint_count(*next));
+        EXPECT_EQ(result.value()->stats.pods, endpoint_count(*next));
         const context ctx{"scale replica step " + std::to_string(step), next.get(),
                           config::default_action::allow};
         const classifier::reference::evaluator reference(*next, {});
         const auto flows = flow_source(*next, 1000 + static_cast<uint64_t>(step)).take(2000);
         compare_verdicts(ctx, reference, flows, evaluate_all(reference, flows),
-                         lookup_all(*result.result, flows), "lookup");
+                         lookup_all(*result.value(), flows), "lookup");
         if (HasFailure()) {
             return;
         }
@@ -348,26 +348,26 @@ TEST(incremental, address_clash_is_refused_and_state_kept) {
     auto c = std::make_shared<config::cluster>(
         synth::generate_scale({.pods = 200, .policies = 20, .namespaces = 5, .seed = 9}));
     classifier::incremental_compiler compiler;
-    ASSERT_TRUE(compiler.compile(c, {}).result);
+    ASSERT_TRUE(compiler.compile(c, {}));
     auto bad = std::make_shared<config::cluster>(*c);
     config::pod twin = bad->pods.front();
     twin.name += "-twin";
     bad->pods.push_back(twin); // same addresses as the original
     const auto refused = compiler.update(bad, {});
-    ASSERT_FALSE(refused.result);
-    EXPECT_NE(refused.error.find("more than one pod"), std::string::npos) << refused.error;
-    EXPECT_NE(refused.error.find(twin.qualified_name()), std::string::npos) << refused.error;
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("more than one pod"), std::string::npos) << refused.error();
+    EXPECT_NE(refused.error().find(twin.qualified_name()), std::string::npos) << refused.error();
 
     auto good = std::make_shared<config::cluster>(*c);
     good->pods.pop_back();
     const auto accepted = compiler.update(good, {});
-    ASSERT_TRUE(accepted.result) << accepted.error;
+    ASSERT_TRUE(accepted) << accepted.error();
     EXPECT_TRUE(compiler.last_report().incremental) << compiler.last_report().full_reason;
     const classifier::reference::evaluator reference(*good, {});
     const auto flows = flow_source(*good, 77).take(3000);
     const context ctx{"after a refused clash", good.get(), config::default_action::allow};
     compare_verdicts(ctx, reference, flows, evaluate_all(reference, flows),
-                     lookup_all(*accepted.result, flows), "lookup");
+                     lookup_all(*accepted.value(), flows), "lookup");
 }
 
 // Insert / erase / find on tables of 8..64 slots (every probe chain wraps and

@@ -114,8 +114,8 @@ std::unique_ptr<const classifier::tables> compile(const config::cluster& c, uint
     opt.generation = generation;
     opt.non_pod_traffic = non_pod;
     auto r = classifier::compile(c, opt);
-    EXPECT_NE(r.result, nullptr) << r.error;
-    return std::move(r.result);
+    EXPECT_TRUE(r) << r.error();
+    return std::move(r.value());
 }
 
 config::cluster seed_cluster() {

@@ -53,11 +53,12 @@ uint64_t t0() {
 
 data_plane::data_plane(const pipeline::worker_config& cfg) : _cfg(cfg) {
     std::string error;
-    _slot = pipeline::table_slot::create(1, error);
-    if (!_slot) {
-        ADD_FAILURE() << error;
+    auto slot = pipeline::table_slot::create(1);
+    if (!slot) {
+        ADD_FAILURE() << slot.error();
         return;
     }
+    _slot = std::move(*slot);
     _worker = pipeline::worker::create(0, cfg, *_slot, _counters, SOCKET_ID_ANY, error);
     if (!_worker) {
         ADD_FAILURE() << error;

@@ -62,8 +62,11 @@ class swap_rig {
             return;
         }
         std::string error;
-        _slot = pipeline::table_slot::create(1, error);
-        if (_slot) {
+        auto slot = pipeline::table_slot::create(1);
+        if (!slot) {
+            error = slot.error();
+        } else {
+            _slot = std::move(*slot);
             _worker = pipeline::worker::create(0, cfg, *_slot, _counters, SOCKET_ID_ANY, error);
         }
         if (!_worker) {

@@ -43,10 +43,9 @@ using clumped_table = pipeline::timed_table<test_key, test_entry, clumping_hash>
 
 template <typename Table = table>
 std::unique_ptr<Table> make(uint32_t capacity) {
-    std::string error;
-    auto t = Table::create("pipetest_tt", capacity, SOCKET_ID_ANY, error);
-    EXPECT_TRUE(t) << error;
-    return t;
+    auto t = Table::create("pipetest_tt", capacity, SOCKET_ID_ANY);
+    EXPECT_TRUE(t) << (t ? "" : t.error());
+    return t ? std::move(*t) : nullptr;
 }
 
 // Model: key -> (position, tag). Every step checks the table agrees.

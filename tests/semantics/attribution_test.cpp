@@ -49,7 +49,7 @@ class attribution : public family_test {
         }
         _cluster = load_yaml(text);
         _compiled = classifier::compile(_cluster);
-        ASSERT_NE(_compiled.result, nullptr) << _compiled.error;
+        ASSERT_TRUE(_compiled) << _compiled.error();
         _reference = std::make_unique<classifier::reference::evaluator>(_cluster);
     }
 
@@ -57,12 +57,12 @@ class attribution : public family_test {
     // prod policy, or `none`), and the flow's verdict is `allow`.
     ::testing::AssertionResult credits(const classifier::flow& f, const std::string& egress_policy,
                                        const std::string& ingress_policy, bool allow = true) const {
-        const auto c = classifier::attribute(*_compiled.result, f);
+        const auto c = classifier::attribute(*_compiled.value(), f);
         const auto r = _reference->attribute(f);
         const std::string want = egress_policy + " / " + ingress_policy;
         const std::string compiled = name(c.egress) + " / " + name(c.ingress);
         const std::string reference = name(r.egress) + " / " + name(r.ingress);
-        const bool compiled_allows = classifier::lookup(*_compiled.result, f).allow;
+        const bool compiled_allows = classifier::lookup(*_compiled.value(), f).allow;
         const bool reference_allows = _reference->evaluate(f).allow;
         if (compiled == want && reference == want && compiled_allows == allow && reference_allows == allow) {
             return ::testing::AssertionSuccess();
@@ -85,7 +85,7 @@ class attribution : public family_test {
     }
 
     config::cluster _cluster;
-    classifier::compile_result _compiled;
+    classifier::compile_result _compiled = fail("not compiled");
     std::unique_ptr<classifier::reference::evaluator> _reference;
 };
 

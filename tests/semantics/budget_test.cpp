@@ -35,19 +35,19 @@ classifier::compile_result compile_with_budget(const config::cluster& c, size_t 
 TEST(memory_budget, a_tiny_budget_is_refused_with_both_sizes) {
     const auto c = stacked_cluster();
     const auto r = compile_with_budget(c, 4096);
-    ASSERT_EQ(r.result, nullptr);
-    EXPECT_NE(r.error.find("over the memory budget of 4096 bytes"), std::string::npos) << r.error;
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("over the memory budget of 4096 bytes"), std::string::npos) << r.error();
     const auto fits = classifier::compile(c);
-    ASSERT_NE(fits.result, nullptr) << fits.error;
-    EXPECT_NE(r.error.find("need " + std::to_string(fits.result->stats.bytes_total) + " bytes"), std::string::npos)
-        << r.error;
+    ASSERT_TRUE(fits) << fits.error();
+    EXPECT_NE(r.error().find("need " + std::to_string(fits.value()->stats.bytes_total) + " bytes"), std::string::npos)
+        << r.error();
 }
 
 TEST(memory_budget, the_budget_is_the_whole_block_to_the_byte) {
     const auto c = stacked_cluster();
     const auto full = classifier::compile(c);
-    ASSERT_NE(full.result, nullptr) << full.error;
-    const auto& s = full.result->stats;
+    ASSERT_TRUE(full) << full.error();
+    const auto& s = full.value()->stats;
     // The attribution arrays are part of the block the budget counts.
     EXPECT_GT(s.attribution_pairs, 0u);
     EXPECT_GE(s.bytes_attribution, s.attribution_pairs * sizeof(classifier::policy_rows));
@@ -56,14 +56,14 @@ TEST(memory_budget, the_budget_is_the_whole_block_to_the_byte) {
     EXPECT_GE(s.bytes_total - (s.bytes_pod_tables + s.bytes_tries + s.bytes_side + s.bytes_rows),
               s.attribution_pairs * sizeof(classifier::policy_rows));
     const auto exact = compile_with_budget(c, s.bytes_total);
-    ASSERT_NE(exact.result, nullptr) << exact.error;
-    EXPECT_EQ(exact.result->stats.bytes_total, s.bytes_total);
+    ASSERT_TRUE(exact) << exact.error();
+    EXPECT_EQ(exact.value()->stats.bytes_total, s.bytes_total);
     const auto short_by_one = compile_with_budget(c, s.bytes_total - 1);
-    EXPECT_EQ(short_by_one.result, nullptr);
-    EXPECT_NE(short_by_one.error.find("need " + std::to_string(s.bytes_total) + " bytes, over the memory budget of " +
+    EXPECT_FALSE(short_by_one);
+    EXPECT_NE(short_by_one.error().find("need " + std::to_string(s.bytes_total) + " bytes, over the memory budget of " +
                                       std::to_string(s.bytes_total - 1) + " bytes"),
               std::string::npos)
-        << short_by_one.error;
+        << short_by_one.error();
 }
 
 } // namespace

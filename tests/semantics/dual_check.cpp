@@ -52,12 +52,12 @@ dual_check::dual_check(const config::cluster& c, config::default_action non_pod)
     const bool ref_ok = ref == expected;
     bool compiled_ok = false;
     std::string compiled_text;
-    if (_compiled.result) {
-        const classifier::verdict got = classifier::lookup(*_compiled.result, f);
+    if (_compiled) {
+        const classifier::verdict got = classifier::lookup(*_compiled.value(), f);
         compiled_ok = got == expected;
         compiled_text = to_string(got);
     } else {
-        compiled_text = "compile failed: " + _compiled.error;
+        compiled_text = "compile failed: " + _compiled.error();
     }
     if (ref_ok && compiled_ok) {
         return ::testing::AssertionSuccess();

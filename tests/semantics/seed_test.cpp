@@ -60,11 +60,10 @@ std::vector<expected_flow> read_flows(const std::string& path) {
         if (classifier::is_blank_or_comment(line)) {
             continue;
         }
-        std::string error;
-        auto f = classifier::parse_flow(line, error);
+        auto f = classifier::parse_flow(line);
         classifier::verdict v;
         if (!f) {
-            ADD_FAILURE() << where << ": " << error;
+            ADD_FAILURE() << where << ": " << f.error();
         } else if (!parse_verdict(pending, v)) {
             ADD_FAILURE() << where << ": no (valid) \"# expect:\" line before this flow: \""
                           << pending << "\"";
@@ -125,9 +124,8 @@ TEST(seed, variant_ip_block_source) {
 TEST(seed, explain_names_the_policy_and_the_failing_peer) {
     const config::cluster c = load({seed_dir + "/manifests"});
     classifier::reference::evaluator e(c);
-    std::string error;
-    const auto f = classifier::parse_flow("tcp 10.0.1.30 40000 10.0.1.10 3306", error);
-    ASSERT_TRUE(f) << error;
+    const auto f = classifier::parse_flow("tcp 10.0.1.30 40000 10.0.1.10 3306");
+    ASSERT_TRUE(f) << f.error();
     const std::string text = e.explain(*f);
     EXPECT_NE(text.find("source 10.0.1.30: pod shop/frontend"), std::string::npos) << text;
     EXPECT_NE(text.find("policy shop/db-policy"), std::string::npos) << text;

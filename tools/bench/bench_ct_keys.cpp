@@ -158,12 +158,12 @@ double measure_podgate(const std::vector<ct_key>& keys, const std::vector<podgat
     using namespace podgate::pipeline;
     ct_config cfg;
     cfg.capacity = capacity;
-    std::string error;
-    auto ct = conntrack::create(cfg, 0, error);
-    if (!ct) {
-        std::fprintf(stderr, "conntrack: %s\n", error.c_str());
+    auto created = conntrack::create(cfg, 0);
+    if (!created) {
+        std::fprintf(stderr, "conntrack: %s\n", created.error().c_str());
         return -1;
     }
+    auto ct = std::move(*created);
     for (size_t i = 0; i < keys.size(); ++i) {
         bool evicted = false;
         if (ct->create(keys[i], packets[i], lo_to_hi[i], 1, 1, evicted) < 0) {

@@ -74,10 +74,10 @@ json measure_podgate(const classifier_case& c, const config::cluster& cl,
         const auto t0 = clock_type::now();
         auto res = classifier::compile(cl);
         ms.push_back(ms_since(t0));
-        if (!res.result) {
-            return {{"error", res.error}};
+        if (!res) {
+            return {{"error", res.error()}};
         }
-        out = std::move(res.result);
+        out = std::move(res.value());
     }
     // How far pod addresses sit from their home slot (linear probing): the
     // lookup's first loads.

@@ -92,12 +92,12 @@ nlohmann::json time_compiles(const config::cluster& c, int runs, nlohmann::json*
     std::string error;
     for (int i = 0; i < runs && error.empty(); ++i) {
         auto step = [&] {
-            classifier::compile_result r;
+            classifier::compile_result r = fail("not compiled");
             times.measure([&] { r = classifier::compile(c); });
-            if (!r.result) {
-                error = r.error;
+            if (!r) {
+                error = r.error();
             } else if (stats_out != nullptr && i == 0) {
-                *stats_out = classifier::to_json(r.result->stats);
+                *stats_out = classifier::to_json(r.value()->stats);
             }
         };
         if (i == 0) {
@@ -129,10 +129,10 @@ nlohmann::json time_incremental(const config::cluster& c, const config::cluster&
     seal.store(out["seal"]);
     classifier::incremental_compiler compiler;
     timings keep;
-    classifier::compile_result r;
+    classifier::compile_result r = fail("not compiled");
     keep.measure([&] { r = compiler.compile(base, {}); });
-    if (!r.result) {
-        return {{"error", r.error}};
+    if (!r) {
+        return {{"error", r.error()}};
     }
     keep.store(out["compile_keeping_state"]);
     timings steps[2];
@@ -141,8 +141,8 @@ nlohmann::json time_incremental(const config::cluster& c, const config::cluster&
         for (int s = 0; s < 2; ++s) {
             steps[s].measure([&] { r = compiler.update(s == 0 ? plus : base, {}); });
             const auto& report = compiler.last_report();
-            if (!r.result || !report.incremental) {
-                return {{"error", r.result ? "not incremental: " + report.full_reason : r.error}};
+            if (!r || !report.incremental) {
+                return {{"error", r ? "not incremental: " + report.full_reason : r.error()}};
             }
             diff[s].push_back(report.diff_ms);
             apply[s].push_back(report.apply_ms);

@@ -65,11 +65,11 @@ std::optional<loaded> load_and_compile(const common_options& opt, bool quiet_war
         return std::nullopt;
     }
     auto compiled = classifier::compile(out.load.objects, {opt.non_pod_action()});
-    if (!compiled.result) {
-        std::cerr << "error: " << compiled.error << "\n";
+    if (!compiled) {
+        std::cerr << "error: " << compiled.error() << "\n";
         return std::nullopt;
     }
-    out.tables = std::move(compiled.result);
+    out.tables = std::move(compiled.value());
     return out;
 }
 
@@ -148,16 +148,15 @@ int run_verdict(const common_options& opt, const std::string& flows_file, bool r
     const std::string name = file.is_open() ? flows_file : "<stdin>";
     std::string line;
     std::string out;
-    std::string error;
     for (size_t number = 1; std::getline(in, line); ++number) {
         if (classifier::is_blank_or_comment(line)) {
             continue;
         }
-        auto f = classifier::parse_flow(line, error);
+        auto f = classifier::parse_flow(line);
         if (!f) {
             std::fwrite(out.data(), 1, out.size(), stdout);
             std::fflush(stdout);
-            std::cerr << "error: " << name << ":" << number << ": " << error << "\n";
+            std::cerr << "error: " << name << ":" << number << ": " << f.error() << "\n";
             return 1;
         }
         if (ref) {
@@ -178,10 +177,9 @@ int run_verdict(const common_options& opt, const std::string& flows_file, bool r
 }
 
 int run_explain(const common_options& opt, const std::string& flow_text) {
-    std::string error;
-    auto f = classifier::parse_flow(flow_text, error);
+    auto f = classifier::parse_flow(flow_text);
     if (!f) {
-        std::cerr << "error: --flow: " << error << "\n";
+        std::cerr << "error: --flow: " << f.error() << "\n";
         return 2;
     }
     auto l = load_and_compile(opt, false);
