@@ -63,8 +63,7 @@ std::string drop_reporter::start(const daemon_options& opt, unsigned workers, in
         }
         _log->set_pattern(opt.drop_log_json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e drop %v");
         _log->flush_on(spdlog::level::info);
-        _tokens = opt.drop_log_rate;
-        _last_refill_ns = now_ns();
+        _limiter.reset(opt.drop_log_rate, now_ns());
     }
     if (!opt.drop_capture.empty()) {
         open_capture();
@@ -167,10 +166,7 @@ void drop_reporter::drain(const classifier::tables* t, const std::shared_ptr<con
     }
     _pod_names.index(c);
     if (_log) {
-        const uint64_t now = now_ns();
-        _tokens = std::min<double>(_opt.drop_log_rate,
-                                   _tokens + static_cast<double>(now - _last_refill_ns) * 1e-9 * _opt.drop_log_rate);
-        _last_refill_ns = now;
+        _limiter.refill(now_ns());
     }
     for (auto& ch : _channels) {
         pipeline::drop_record recs[drain_burst];
@@ -181,11 +177,9 @@ void drop_reporter::drain(const classifier::tables* t, const std::shared_ptr<con
                 if (!_log) {
                     continue;
                 }
-                if (_tokens < 1) {
-                    ++_rate_limited;
+                if (!_limiter.take()) {
                     continue;
                 }
-                _tokens -= 1;
                 _log->info("{}", describe(recs[i], t));
                 ++_logged;
             }

@@ -7,6 +7,7 @@
 
 #include "app/options.hpp"
 #include "app/pod_names.hpp"
+#include "app/rate_limiter.hpp"
 #include "classifier/tables/tables.hpp"
 #include "config/cluster.hpp"
 #include "pipeline/drop_log.hpp"
@@ -34,7 +35,7 @@ public:
     void drain(const classifier::tables* t, const std::shared_ptr<const config::cluster>& c);
 
     uint64_t logged() const { return _logged; }
-    uint64_t rate_limited() const { return _rate_limited; }
+    uint64_t rate_limited() const { return _limiter.limited(); }
     uint64_t captured() const { return _captured; }
 
 private:
@@ -46,10 +47,8 @@ private:
     std::vector<std::unique_ptr<pipeline::drop_channel>> _channels;
     std::shared_ptr<spdlog::logger> _log;
     pod_names _pod_names;
-    double _tokens = 0;
-    uint64_t _last_refill_ns = 0;
+    rate_limiter _limiter;
     uint64_t _logged = 0;
-    uint64_t _rate_limited = 0;
     uint64_t _captured = 0;
     rte_pcapng* _pcapng = nullptr;
     int _capture_fd = -1;
