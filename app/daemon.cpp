@@ -84,7 +84,6 @@ bool appliance::start(int eal_argc, char** eal_argv) {
         return false;
     }
     const unsigned nworkers = static_cast<unsigned>(_lcore_ids.size());
-    std::string error;
     // One more RCU reader than workers: the control interface's lookups.
     auto slot = pipeline::table_slot::create(nworkers + 1);
     if (!slot) {
@@ -95,17 +94,23 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     _counters = std::vector<pipeline::lcore_counters>(nworkers);
     for (unsigned i = 0; i < nworkers; ++i) {
         auto w = pipeline::worker::create(i, _opt.worker, *_tables, _counters[i],
-                                          static_cast<int>(rte_lcore_to_socket_id(_lcore_ids[i])), error);
+                                          static_cast<int>(rte_lcore_to_socket_id(_lcore_ids[i])));
         if (!w) {
-            spdlog::error("worker on lcore {}: {}", _lcore_ids[i], error);
+            spdlog::error("worker on lcore {}: {}", _lcore_ids[i], w.error());
             return false;
         }
-        _tables->register_thread(i);
-        _workers.push_back(std::move(w));
+        if (!_tables->register_thread(i)) {
+            spdlog::error("worker on lcore {}: cannot register with RCU", _lcore_ids[i]);
+            return false;
+        }
+        _workers.push_back(std::move(*w));
     }
-    _tables->register_thread(nworkers);
-    if (std::string err = _drops.start(_opt, nworkers, static_cast<int>(rte_socket_id())); !err.empty()) {
-        spdlog::error("{}", err);
+    if (!_tables->register_thread(nworkers)) {
+        spdlog::error("control thread: cannot register with RCU");
+        return false;
+    }
+    if (podgate::status s = _drops.start(_opt, nworkers, static_cast<int>(rte_socket_id())); !s) {
+        spdlog::error("{}", s.error());
         return false;
     }
     for (unsigned i = 0; i < nworkers; ++i) {

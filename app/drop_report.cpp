@@ -38,7 +38,7 @@ void drop_reporter::stop() {
     _channels.clear();
 }
 
-std::string drop_reporter::start(const daemon_options& opt, unsigned workers, int socket) {
+status drop_reporter::start(const daemon_options& opt, unsigned workers, int socket) {
     _opt = opt;
     if (opt.drop_log.empty() && opt.drop_capture.empty()) {
         return {};
@@ -46,7 +46,7 @@ std::string drop_reporter::start(const daemon_options& opt, unsigned workers, in
     for (unsigned w = 0; w < workers; ++w) {
         auto ch = std::make_unique<pipeline::drop_channel>();
         if (status s = ch->create(w, 4096, !opt.drop_capture.empty(), 1024, socket); !s) {
-            return s.error();
+            return s;
         }
         _channels.push_back(std::move(ch));
     }
@@ -59,7 +59,7 @@ std::string drop_reporter::start(const daemon_options& opt, unsigned workers, in
                     "drops", std::make_shared<spdlog::sinks::basic_file_sink_mt>(opt.drop_log));
             }
         } catch (const spdlog::spdlog_ex& e) {
-            return "drop-log " + opt.drop_log + ": " + e.what();
+            return fail("drop-log " + opt.drop_log + ": " + e.what());
         }
         _log->set_pattern(opt.drop_log_json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e drop %v");
         _log->flush_on(spdlog::level::info);
@@ -68,7 +68,7 @@ std::string drop_reporter::start(const daemon_options& opt, unsigned workers, in
     if (!opt.drop_capture.empty()) {
         open_capture();
         if (_pcapng == nullptr) {
-            return "drop-capture " + opt.drop_capture + ": cannot open for writing";
+            return fail("drop-capture " + opt.drop_capture + ": cannot open for writing");
         }
     }
     return {};

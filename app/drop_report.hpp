@@ -28,7 +28,7 @@ public:
     // Closes the capture and frees the channels; before EAL cleanup.
     void stop();
     // Creates one channel per worker when drop-log or drop-capture is on.
-    std::string start(const daemon_options& opt, unsigned workers, int socket);
+    status start(const daemon_options& opt, unsigned workers, int socket);
     pipeline::drop_channel* channel(unsigned worker) { return worker < _channels.size() ? _channels[worker].get() : nullptr; }
 
     // Drains every channel. `t` and `c` describe the live generation.

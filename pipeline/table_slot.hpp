@@ -48,7 +48,7 @@ class table_slot {
     void quiescent(unsigned thread) noexcept { rte_rcu_qsbr_quiescent(_qsv, thread); }
 
     // ---- control thread only ----
-    bool register_thread(unsigned thread) noexcept {
+    [[nodiscard]] bool register_thread(unsigned thread) noexcept {
         return rte_rcu_qsbr_thread_register(_qsv, thread) == 0;
     }
     // Publishes `next` (null: nothing; workers must be stopped) with its

@@ -20,8 +20,8 @@ static_assert(sizeof(lcore_counters::ct_states) / sizeof(counter) == ct_state_co
 
 } // namespace
 
-std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& cfg, table_slot& tables,
-                                       lcore_counters& counters, int socket, std::string& error) {
+result<std::unique_ptr<worker>> worker::create(unsigned thread_id, const worker_config& cfg,
+                                               table_slot& tables, lcore_counters& counters, int socket) {
     auto w = std::unique_ptr<worker>(new worker());
     w->_thread = thread_id;
     w->_cfg = cfg;
@@ -32,14 +32,12 @@ std::unique_ptr<worker> worker::create(unsigned thread_id, const worker_config& 
     w->_counters = &counters;
     auto ct = conntrack::create(cfg.conntrack, socket);
     if (!ct) {
-        error = ct.error();
-        return nullptr;
+        return fail(ct.error());
     }
     w->_ct = std::move(*ct);
     auto frags = fragment_table::create(cfg.fragments, socket);
     if (!frags) {
-        error = frags.error();
-        return nullptr;
+        return fail(frags.error());
     }
     w->_frags = std::move(*frags);
     const uint64_t sweep_tsc = expiry_sweep_seconds * rte_get_tsc_hz();

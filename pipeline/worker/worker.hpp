@@ -85,8 +85,8 @@ struct worker_config {
 class worker {
 public:
     // Creates the per-lcore tables on `socket`. Control thread only.
-    static std::unique_ptr<worker> create(unsigned thread_id, const worker_config& cfg, table_slot& tables,
-                                          lcore_counters& counters, int socket, std::string& error);
+    static result<std::unique_ptr<worker>> create(unsigned thread_id, const worker_config& cfg,
+                                                  table_slot& tables, lcore_counters& counters, int socket);
 
     void assign(const queue_assignment& q) { _queues.push_back(q); }
     // Where to report drops (null: count only). Set before run().

@@ -27,10 +27,9 @@ std::unique_ptr<classifier::tables> tables_for(std::vector<std::string> names,
 
 std::unique_ptr<pipeline::attribution_counts> counts(const classifier::tables& t,
                                                      unsigned workers) {
-    std::string error;
-    auto c = attribution_totals::counts_for(t, workers, error);
-    EXPECT_TRUE(error.empty()) << error;
-    return c;
+    auto c = attribution_totals::counts_for(t, workers);
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
+    return c.ok() ? std::move(c).value() : nullptr;
 }
 
 void add(pipeline::attribution_counts& c, unsigned worker, uint32_t policy, flow_side s,

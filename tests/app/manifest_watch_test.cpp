@@ -49,7 +49,7 @@ class manifest_watch_test : public ::testing::Test {
 };
 
 TEST_F(manifest_watch_test, a_write_is_reported_once_after_the_debounce) {
-    ASSERT_EQ(w.start({dir.path().string()}, debounce), "");
+    ASSERT_TRUE(w.start({dir.path().string()}, debounce).ok());
     EXPECT_FALSE(w.changed(clock::now())); // nothing yet
     dir.write("a.yaml", "kind: List\nitems: []\n");
     const auto took = wait_changed(w, deadline);
@@ -59,7 +59,7 @@ TEST_F(manifest_watch_test, a_write_is_reported_once_after_the_debounce) {
 }
 
 TEST_F(manifest_watch_test, a_rename_onto_a_manifest_and_a_delete_are_reported) {
-    ASSERT_EQ(w.start({dir.path().string()}, debounce), "");
+    ASSERT_TRUE(w.start({dir.path().string()}, debounce).ok());
     dir.write("a.yaml.tmp", "kind: List\n");
     ASSERT_EQ(std::rename(file(dir, "a.yaml.tmp").c_str(), file(dir, "a.yaml").c_str()), 0);
     EXPECT_TRUE(wait_changed(w, deadline)) << "rename not reported";
@@ -68,7 +68,7 @@ TEST_F(manifest_watch_test, a_rename_onto_a_manifest_and_a_delete_are_reported) 
 }
 
 TEST_F(manifest_watch_test, an_irrelevant_file_is_not_reported) {
-    ASSERT_EQ(w.start({dir.path().string()}, debounce), "");
+    ASSERT_TRUE(w.start({dir.path().string()}, debounce).ok());
     dir.write("notes.txt", "not a manifest\n");
     EXPECT_FALSE(wait_changed(w, 3 * debounce)) << "a .txt file triggered a reload";
     dir.write("b.yml", "kind: List\n"); // the watch is still alive
@@ -76,7 +76,7 @@ TEST_F(manifest_watch_test, an_irrelevant_file_is_not_reported) {
 }
 
 TEST_F(manifest_watch_test, a_watched_file_ignores_its_siblings_but_sees_a_rename_onto_it) {
-    ASSERT_EQ(w.start({file(dir, "a.yaml")}, debounce), "");
+    ASSERT_TRUE(w.start({file(dir, "a.yaml")}, debounce).ok());
     dir.write("other.yaml", "kind: List\n");
     EXPECT_FALSE(wait_changed(w, 3 * debounce))
         << "a sibling of the watched file triggered a reload";
@@ -86,7 +86,7 @@ TEST_F(manifest_watch_test, a_watched_file_ignores_its_siblings_but_sees_a_renam
 }
 
 TEST_F(manifest_watch_test, a_new_subdirectory_is_watched_too) {
-    ASSERT_EQ(w.start({dir.path().string()}, debounce), "");
+    ASSERT_TRUE(w.start({dir.path().string()}, debounce).ok());
     std::filesystem::create_directory(file(dir, "sub"));
     EXPECT_TRUE(wait_changed(w, deadline)) << "mkdir not reported";
     dir.write("sub/c.yaml", "kind: List\n");
@@ -94,7 +94,7 @@ TEST_F(manifest_watch_test, a_new_subdirectory_is_watched_too) {
 }
 
 TEST_F(manifest_watch_test, an_unwatchable_path_is_an_error) {
-    EXPECT_NE(w.start({file(dir, "missing/a.yaml")}, debounce), "");
+    EXPECT_FALSE(w.start({file(dir, "missing/a.yaml")}, debounce).ok());
 }
 
 } // namespace

@@ -52,17 +52,18 @@ uint64_t t0() {
 }
 
 data_plane::data_plane(const pipeline::worker_config& cfg) : _cfg(cfg) {
-    std::string error;
     auto slot = pipeline::table_slot::create(1);
     if (!slot) {
         ADD_FAILURE() << slot.error();
         return;
     }
     _slot = std::move(*slot);
-    _worker = pipeline::worker::create(0, cfg, *_slot, _counters, SOCKET_ID_ANY, error);
-    if (!_worker) {
-        ADD_FAILURE() << error;
+    auto w = pipeline::worker::create(0, cfg, *_slot, _counters, SOCKET_ID_ANY);
+    if (!w) {
+        ADD_FAILURE() << w.error();
+        return;
     }
+    _worker = std::move(*w);
 }
 
 std::vector<bool> data_plane::send(const std::vector<frame>& frames, uint64_t now, uint16_t burst) {

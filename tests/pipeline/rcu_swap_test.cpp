@@ -67,7 +67,12 @@ class swap_rig {
             error = slot.error();
         } else {
             _slot = std::move(*slot);
-            _worker = pipeline::worker::create(0, cfg, *_slot, _counters, SOCKET_ID_ANY, error);
+            auto w = pipeline::worker::create(0, cfg, *_slot, _counters, SOCKET_ID_ANY);
+            if (w) {
+                _worker = std::move(*w);
+            } else {
+                error = w.error();
+            }
         }
         if (!_worker) {
             ADD_FAILURE() << error;
