@@ -24,13 +24,14 @@ template <typename F> void each_count(const pipeline::attribution_counts& c, F f
 
 } // namespace
 
-result<std::unique_ptr<pipeline::attribution_counts>> attribution_totals::counts_for(const classifier::tables& t,
-                                                                                     unsigned workers) {
+result<std::unique_ptr<pipeline::attribution_counts>>
+attribution_totals::counts_for(const classifier::tables& t, unsigned workers) {
     try {
         return std::make_unique<pipeline::attribution_counts>(t, workers);
     } catch (const std::bad_alloc&) {
-        return fail("no memory for attribution counters (" + std::to_string(t.names->policies.size()) +
-                    " policies, " + std::to_string(workers) + " workers): generation " +
+        return fail("no memory for attribution counters (" +
+                    std::to_string(t.names->policies.size()) + " policies, " +
+                    std::to_string(workers) + " workers): generation " +
                     std::to_string(t.generation) + " counts no flows per policy");
     }
 }

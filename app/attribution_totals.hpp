@@ -24,8 +24,8 @@ class attribution_totals {
   public:
     // Fresh counters for `t` and `workers` workers, to publish with it. Fails
     // when memory runs out (then nothing is counted for that generation).
-    static result<std::unique_ptr<pipeline::attribution_counts>> counts_for(const classifier::tables& t,
-                                                                            unsigned workers);
+    static result<std::unique_ptr<pipeline::attribution_counts>>
+    counts_for(const classifier::tables& t, unsigned workers);
 
     // Control thread, after table_slot::publish: `live` is the block now
     // published (null at shutdown or when it has none), `retired` the one

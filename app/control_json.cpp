@@ -9,7 +9,8 @@ namespace podgate::app {
 namespace {
 
 run_view view_of(const appliance& a, const classifier::tables* t) {
-    return {&a.counters(), &a.lcore_ids(), &a.ports(), t, a.options().worker.conntrack.capacity, a.uptime_s()};
+    return {&a.counters(), &a.lcore_ids(), &a.ports(), t, a.options().worker.conntrack.capacity,
+            a.uptime_s()};
 }
 
 } // namespace
@@ -54,7 +55,8 @@ nlohmann::json conntrack_document(const appliance& a) {
         for (unsigned s = 0; s < pipeline::ct_state_count; ++s) {
             states[s] += lc[i].ct_states[s].get();
         }
-        j["lcores"].push_back({{"lcore", a.lcore_ids()[i]}, {"occupancy", lc[i].ct_occupancy.get()}});
+        j["lcores"].push_back(
+            {{"lcore", a.lcore_ids()[i]}, {"occupancy", lc[i].ct_occupancy.get()}});
     }
     j["occupancy"] = occupancy;
     j["capacity"] = uint64_t{a.options().worker.conntrack.capacity} * lc.size();

@@ -22,8 +22,12 @@ using clock_type = std::chrono::steady_clock;
 volatile std::sig_atomic_t stop_requested = 0;
 volatile std::sig_atomic_t hangup_received = 0;
 
-void on_stop_signal(int) { stop_requested = 1; }
-void on_hangup(int) { hangup_received = 1; }
+void on_stop_signal(int) {
+    stop_requested = 1;
+}
+void on_hangup(int) {
+    hangup_received = 1;
+}
 
 double ms_between(clock_type::time_point a, clock_type::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
@@ -41,7 +45,9 @@ void install_signal_handlers() {
     sigaction(SIGHUP, &sa, nullptr);
 }
 
-appliance::~appliance() { shutdown(); }
+appliance::~appliance() {
+    shutdown();
+}
 
 bool appliance::load_policy() {
     _initial = build_policy(_opt, 1, _compiler);
@@ -56,10 +62,11 @@ bool appliance::load_policy() {
         return false;
     }
     const auto& s = _initial.tables->stats;
-    spdlog::info("policy generation 1: {} pods, {} policies -> {} identities, {} ingress / {} egress groups, "
+    spdlog::info("policy generation 1: {} pods, {} policies -> {} identities, {} ingress / {} "
+                 "egress groups, "
                  "{} rows, {} bytes; loaded in {:.1f} ms, compiled in {:.1f} ms ({:.1f} ms of CPU)",
-                 s.pods, s.policies, s.identities, s.ingress_groups, s.egress_groups, s.rows, s.bytes_total,
-                 _initial.load_ms, s.compile_ms, _initial.cpu_ms);
+                 s.pods, s.policies, s.identities, s.ingress_groups, s.egress_groups, s.rows,
+                 s.bytes_total, _initial.load_ms, s.compile_ms, _initial.cpu_ms);
     _cluster = _initial.cluster;
     _status.generation = 1;
     _status.last_trigger = "start";
@@ -78,9 +85,12 @@ bool appliance::start(int eal_argc, char** eal_argv) {
     }
     _eal_up = true;
     unsigned lcore = 0;
-    RTE_LCORE_FOREACH_WORKER(lcore) { _lcore_ids.push_back(lcore); }
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        _lcore_ids.push_back(lcore);
+    }
     if (_lcore_ids.empty()) {
-        spdlog::error("no worker lcore: give DPDK at least two lcores (e.g. -l 0-1); the main lcore runs control");
+        spdlog::error("no worker lcore: give DPDK at least two lcores (e.g. -l 0-1); the main "
+                      "lcore runs control");
         return false;
     }
     const unsigned nworkers = static_cast<unsigned>(_lcore_ids.size());
@@ -140,7 +150,8 @@ bool appliance::start(int eal_argc, char** eal_argv) {
         if (podgate::status s = _metrics.start(_opt.metrics_listen, *this); !s) {
             spdlog::warn("no metrics endpoint: {}", s.error());
         } else {
-            spdlog::info("metrics on http://{}/metrics (port {})", _opt.metrics_listen, _metrics.port());
+            spdlog::info("metrics on http://{}/metrics (port {})", _opt.metrics_listen,
+                         _metrics.port());
         }
     }
     spdlog::info("{} worker(s) running", nworkers);
@@ -153,7 +164,9 @@ int appliance::run() {
     return 0;
 }
 
-double appliance::uptime_s() const { return std::chrono::duration<double>(clock_type::now() - _started).count(); }
+double appliance::uptime_s() const {
+    return std::chrono::duration<double>(clock_type::now() - _started).count();
+}
 
 reload_status appliance::status() const {
     std::lock_guard lock(_status_mutex);
@@ -169,7 +182,8 @@ reload_status appliance::request_reload(std::chrono::milliseconds timeout) {
     std::unique_lock lock(_status_mutex);
     const uint64_t done_before = _status.reloads_ok + _status.reloads_failed;
     _reload_requested.store(true);
-    _status_changed.wait_for(lock, timeout, [&] { return _status.reloads_ok + _status.reloads_failed != done_before; });
+    _status_changed.wait_for(
+        lock, timeout, [&] { return _status.reloads_ok + _status.reloads_failed != done_before; });
     return _status;
 }
 
@@ -206,7 +220,8 @@ void appliance::reload(const char* trigger, clock_type::time_point triggered) {
     const double latency = ms_between(triggered, clock_type::now());
     spdlog::info("reload ({}): generation {} live on all workers {:.2f} ms after the trigger "
                  "(load {:.1f} ms, compile {:.1f} ms {}; {:.1f} ms of CPU)",
-                 trigger, generation, latency, next.load_ms, next.compile_ms, next.compile_kind, next.cpu_ms);
+                 trigger, generation, latency, next.load_ms, next.compile_ms, next.compile_kind,
+                 next.cpu_ms);
     // The old snapshot is freed after the lock is released: at 100k pods that
     // is millions of small blocks, which telemetry callbacks should not wait on.
     std::shared_ptr<const config::cluster> previous;
@@ -236,8 +251,12 @@ void appliance::go_live(std::unique_ptr<const classifier::tables> next) {
 }
 
 void appliance::report(bool final) {
-    const run_view v{&_counters, &_lcore_ids, &_ports, _tables ? _tables->current() : nullptr,
-                     _opt.worker.conntrack.capacity, uptime_s()};
+    const run_view v{&_counters,
+                     &_lcore_ids,
+                     &_ports,
+                     _tables ? _tables->current() : nullptr,
+                     _opt.worker.conntrack.capacity,
+                     uptime_s()};
     if (!final) {
         spdlog::info("{}", stats_line(v));
         return;
@@ -247,8 +266,10 @@ void appliance::report(bool final) {
     if (!_opt.stats_json.empty()) {
         auto j = stats_json(v);
         const auto st = status();
-        j["reloads"] = {{"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
-        j["drop_log"] = {{"logged", _drops.logged()}, {"rate_limited", _drops.rate_limited()},
+        j["reloads"] = {
+            {"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
+        j["drop_log"] = {{"logged", _drops.logged()},
+                         {"rate_limited", _drops.rate_limited()},
                          {"captured", _drops.captured()}};
         j["attributed_flows"] = attribution_json(_attribution.snapshot());
         std::ofstream out(_opt.stats_json);
@@ -282,11 +303,13 @@ void appliance::control_loop() {
         if (rx != last_rx) {
             last_rx = rx;
             last_packet = now;
-        } else if (_opt.exit_on_idle_ms != 0 && now - last_packet >= milliseconds(_opt.exit_on_idle_ms)) {
+        } else if (_opt.exit_on_idle_ms != 0 &&
+                   now - last_packet >= milliseconds(_opt.exit_on_idle_ms)) {
             spdlog::info("no packet for {} ms: stopping", _opt.exit_on_idle_ms);
             break;
         }
-        if (_opt.stats_interval_s > 0 && now - last_report >= duration<double>(_opt.stats_interval_s)) {
+        if (_opt.stats_interval_s > 0 &&
+            now - last_report >= duration<double>(_opt.stats_interval_s)) {
             report(false);
             last_report = now;
         }
@@ -311,7 +334,8 @@ void appliance::shutdown() {
     }
     _workers.clear();
     if (_tables) {
-        _attribution.went_live(nullptr, _tables->publish(nullptr)); // nothing may point into the tables past here
+        _attribution.went_live(
+            nullptr, _tables->publish(nullptr)); // nothing may point into the tables past here
     }
     _tables.reset();
     _drops.stop(); // its rings and pools are DPDK memory

@@ -29,19 +29,19 @@ struct reload_status {
     uint64_t generation = 0;
     uint64_t reloads_ok = 0;
     uint64_t reloads_failed = 0;
-    std::string last_trigger;      // "start", "inotify", "SIGHUP", "telemetry"
-    std::string last_result;       // "ok" or "failed"
+    std::string last_trigger; // "start", "inotify", "SIGHUP", "telemetry"
+    std::string last_result;  // "ok" or "failed"
     std::vector<std::string> last_errors;
     double last_load_ms = 0;
     double last_compile_ms = 0;
-    std::string last_compile_kind; // "full (why)" or "incremental (...)"
+    std::string last_compile_kind;      // "full (why)" or "incremental (...)"
     double last_trigger_to_live_ms = 0; // trigger until every worker runs the new generation
     double total_trigger_to_live_ms = 0;
     std::optional<classifier::table_stats> table_stats; // of the live generation
 };
 
 class appliance {
-public:
+  public:
     explicit appliance(daemon_options opt) : _opt(std::move(opt)) {}
     ~appliance();
     appliance(const appliance&) = delete;
@@ -77,7 +77,7 @@ public:
     const drop_reporter& drops() const { return _drops; }
     const attribution_totals& attribution() const { return _attribution; }
 
-private:
+  private:
     void control_loop();
     void shutdown();
     void report(bool final);

@@ -7,9 +7,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <rte_cycles.h>
 #include <rte_pcapng.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -23,9 +23,9 @@ namespace {
 constexpr unsigned drain_burst = 64;
 
 uint64_t now_ns() {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
 }
 
 } // namespace
@@ -53,7 +53,8 @@ status drop_reporter::start(const daemon_options& opt, unsigned workers, int soc
     if (!opt.drop_log.empty()) {
         try {
             if (opt.drop_log == "-") {
-                _log = std::make_shared<spdlog::logger>("drops", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+                _log = std::make_shared<spdlog::logger>(
+                    "drops", std::make_shared<spdlog::sinks::stderr_sink_mt>());
             } else {
                 _log = std::make_shared<spdlog::logger>(
                     "drops", std::make_shared<spdlog::sinks::basic_file_sink_mt>(opt.drop_log));
@@ -79,14 +80,16 @@ void drop_reporter::open_capture() {
     if (_capture_fd < 0) {
         return;
     }
-    _pcapng = rte_pcapng_fdopen(_capture_fd, nullptr, nullptr, "podgate", "packets dropped by podgate");
+    _pcapng =
+        rte_pcapng_fdopen(_capture_fd, nullptr, nullptr, "podgate", "packets dropped by podgate");
     _capture_bytes = 0;
 }
 
 void drop_reporter::write_captures(pipeline::drop_channel& ch) {
     rte_mbuf* pkts[drain_burst];
     unsigned n = 0;
-    while ((n = rte_ring_sc_dequeue_burst(ch.captures, reinterpret_cast<void**>(pkts), drain_burst, nullptr)) > 0) {
+    while ((n = rte_ring_sc_dequeue_burst(ch.captures, reinterpret_cast<void**>(pkts), drain_burst,
+                                          nullptr)) > 0) {
         if (_pcapng == nullptr) {
             rte_pktmbuf_free_bulk(pkts, n);
             continue;
@@ -120,7 +123,8 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
     const auto name = [&](const ip_address& a) { return _pod_names.at(a); };
     // The policies selecting the pod on the side that denied.
     std::vector<std::string> policies;
-    if (t != nullptr && (reason == classifier::verdict_reason::policy_ingress || reason == classifier::verdict_reason::policy_egress)) {
+    if (t != nullptr && (reason == classifier::verdict_reason::policy_ingress ||
+                         reason == classifier::verdict_reason::policy_egress)) {
         const bool egress = reason == classifier::verdict_reason::policy_egress;
         const auto ep = classifier::resolve(*t, egress ? f.src : f.dst);
         const auto g = egress ? ep.egress : ep.ingress;
@@ -132,7 +136,7 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
     }
     const char* side = reason == classifier::verdict_reason::policy_ingress  ? "ingress"
                        : reason == classifier::verdict_reason::policy_egress ? "egress"
-                                                                        : "-";
+                                                                             : "-";
     if (_opt.drop_log_json) {
         return nlohmann::json{{"time_ns", now_ns()},
                               {"reason", to_string(reason)},
@@ -149,8 +153,8 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
                               {"port", r.port}}
             .dump();
     }
-    std::string line = std::string(to_string(reason)) + " " + classifier::to_string(f) + " src=" + name(f.src) +
-                       " dst=" + name(f.dst) + " side=" + side;
+    std::string line = std::string(to_string(reason)) + " " + classifier::to_string(f) +
+                       " src=" + name(f.src) + " dst=" + name(f.dst) + " side=" + side;
     if (!policies.empty()) {
         line += " policies=";
         for (size_t i = 0; i < policies.size(); ++i) {
@@ -160,7 +164,8 @@ std::string drop_reporter::describe(const pipeline::drop_record& r, const classi
     return line + " generation=" + std::to_string(r.generation);
 }
 
-void drop_reporter::drain(const classifier::tables* t, const std::shared_ptr<const config::cluster>& c) {
+void drop_reporter::drain(const classifier::tables* t,
+                          const std::shared_ptr<const config::cluster>& c) {
     if (_channels.empty()) {
         return;
     }
@@ -171,8 +176,8 @@ void drop_reporter::drain(const classifier::tables* t, const std::shared_ptr<con
     for (auto& ch : _channels) {
         pipeline::drop_record recs[drain_burst];
         unsigned n = 0;
-        while ((n = rte_ring_sc_dequeue_burst_elem(ch->records, recs, sizeof(pipeline::drop_record), drain_burst,
-                                                   nullptr)) > 0) {
+        while ((n = rte_ring_sc_dequeue_burst_elem(ch->records, recs, sizeof(pipeline::drop_record),
+                                                   drain_burst, nullptr)) > 0) {
             for (unsigned i = 0; i < n; ++i) {
                 if (!_log) {
                     continue;

@@ -23,13 +23,15 @@ struct rte_pcapng;
 namespace podgate::app {
 
 class drop_reporter {
-public:
+  public:
     ~drop_reporter() { stop(); }
     // Closes the capture and frees the channels; before EAL cleanup.
     void stop();
     // Creates one channel per worker when drop-log or drop-capture is on.
     status start(const daemon_options& opt, unsigned workers, int socket);
-    pipeline::drop_channel* channel(unsigned worker) { return worker < _channels.size() ? _channels[worker].get() : nullptr; }
+    pipeline::drop_channel* channel(unsigned worker) {
+        return worker < _channels.size() ? _channels[worker].get() : nullptr;
+    }
 
     // Drains every channel. `t` and `c` describe the live generation.
     void drain(const classifier::tables* t, const std::shared_ptr<const config::cluster>& c);
@@ -38,7 +40,7 @@ public:
     uint64_t rate_limited() const { return _limiter.limited(); }
     uint64_t captured() const { return _captured; }
 
-private:
+  private:
     std::string describe(const pipeline::drop_record& r, const classifier::tables* t);
     void open_capture();
     void write_captures(pipeline::drop_channel& ch);

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     }
     podgate::app::daemon_options opt;
     bool help = false;
-    const podgate::status parsed = podgate::app::parse_options(argc - split, argv + split, opt, help);
+    const podgate::status parsed =
+        podgate::app::parse_options(argc - split, argv + split, opt, help);
     if (help) {
         std::fputs(podgate::app::usage().c_str(), stdout);
         return 0;

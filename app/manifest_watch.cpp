@@ -12,8 +12,8 @@ namespace podgate::app {
 
 namespace {
 
-constexpr uint32_t events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_MODIFY |
-                            IN_DELETE_SELF | IN_MOVE_SELF;
+constexpr uint32_t events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                            IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF;
 
 bool manifest_name(const std::string& name) {
     const auto ext = std::filesystem::path(name).extension().string();
@@ -43,7 +43,8 @@ void manifest_watch::add_tree(const std::string& dir) {
     }
 }
 
-status manifest_watch::start(const std::vector<std::string>& paths, std::chrono::milliseconds debounce) {
+status manifest_watch::start(const std::vector<std::string>& paths,
+                             std::chrono::milliseconds debounce) {
     _debounce = debounce;
     _fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (_fd < 0) {

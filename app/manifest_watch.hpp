@@ -16,7 +16,7 @@
 namespace podgate::app {
 
 class manifest_watch {
-public:
+  public:
     manifest_watch() = default;
     ~manifest_watch();
     manifest_watch(const manifest_watch&) = delete;
@@ -29,14 +29,15 @@ public:
     // by `debounce` of quiet (and then not again until the next change).
     bool changed(std::chrono::steady_clock::time_point now);
 
-private:
+  private:
     void add_tree(const std::string& dir);
     bool relevant(int wd, const char* name) const;
 
     int _fd = -1;
     std::chrono::milliseconds _debounce{200};
-    std::map<int, std::string> _dirs;          // watch descriptor -> directory
-    std::map<std::string, std::vector<std::string>> _files; // directory -> watched file names ("" = all)
+    std::map<int, std::string> _dirs; // watch descriptor -> directory
+    std::map<std::string, std::vector<std::string>>
+        _files; // directory -> watched file names ("" = all)
     bool _pending = false;
     std::chrono::steady_clock::time_point _last_event{};
 };

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 
 namespace podgate::app {
 
@@ -51,7 +51,8 @@ status metrics_server::start(const std::string& listen, const appliance& a) {
     _fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     setsockopt(_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (_fd < 0 || bind(_fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(_fd, 16) != 0) {
+    if (_fd < 0 || bind(_fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+        ::listen(_fd, 16) != 0) {
         return fail("metrics-listen " + listen + ": " + std::strerror(errno));
     }
     getsockname(_fd, reinterpret_cast<sockaddr*>(&ss), &len);

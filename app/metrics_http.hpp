@@ -16,7 +16,7 @@ namespace podgate::app {
 class appliance;
 
 class metrics_server {
-public:
+  public:
     ~metrics_server() { stop(); }
     // Stops serving and joins the thread (idempotent).
     void stop();
@@ -24,7 +24,7 @@ public:
     status start(const std::string& listen, const appliance& a);
     uint16_t port() const { return _port; }
 
-private:
+  private:
     void serve();
 
     const appliance* _app = nullptr;

@@ -24,12 +24,12 @@ struct daemon_options {
     std::string log_level = "info";
     size_t table_memory_budget = size_t{1} << 30;
     std::string metrics_listen = "127.0.0.1:9469"; // "off" disables
-    std::string drop_log;              // file, "-" for stderr, empty: off
+    std::string drop_log;                          // file, "-" for stderr, empty: off
     bool drop_log_json = false;
-    uint32_t drop_log_rate = 100;      // records per second
-    std::string drop_capture;          // pcapng file, empty: off
-    uint32_t drop_capture_mib = 64;    // rotate after this much
-    uint32_t drop_capture_files = 2;   // keep FILE, FILE.1, ... FILE.<n-1>
+    uint32_t drop_log_rate = 100;    // records per second
+    std::string drop_capture;        // pcapng file, empty: off
+    uint32_t drop_capture_mib = 64;  // rotate after this much
+    uint32_t drop_capture_files = 2; // keep FILE, FILE.1, ... FILE.<n-1>
 };
 
 // Parses the arguments after EAL's `--`; `help` is set when --help was asked

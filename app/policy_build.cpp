@@ -14,20 +14,23 @@ namespace {
 double thread_cpu_ms() {
     rusage u{};
     getrusage(RUSAGE_THREAD, &u);
-    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+           (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
 }
 
 std::string describe(const classifier::update_report& r) {
     if (!r.incremental) {
         return "full (" + r.full_reason + ")";
     }
-    return fmt::format("incremental (pods: {} added, {} removed, {} changed; diff {:.1f} ms, apply {:.1f} ms)",
-                       r.pods_added, r.pods_removed, r.pods_changed, r.diff_ms, r.apply_ms);
+    return fmt::format(
+        "incremental (pods: {} added, {} removed, {} changed; diff {:.1f} ms, apply {:.1f} ms)",
+        r.pods_added, r.pods_removed, r.pods_changed, r.diff_ms, r.apply_ms);
 }
 
 } // namespace
 
-policy_build build_policy(const daemon_options& opt, uint64_t generation, classifier::incremental_compiler& compiler) {
+policy_build build_policy(const daemon_options& opt, uint64_t generation,
+                          classifier::incremental_compiler& compiler) {
     using clock = std::chrono::steady_clock;
     policy_build out;
     const double cpu0 = thread_cpu_ms();

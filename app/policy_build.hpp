@@ -20,12 +20,13 @@ struct policy_build {
     std::vector<std::string> warnings;
     double load_ms = 0;
     double compile_ms = 0;
-    double cpu_ms = 0; // load + compile, CPU time of the control thread
+    double cpu_ms = 0;        // load + compile, CPU time of the control thread
     std::string compile_kind; // "full (why)" or "incremental (N pods added, ...)", for the log
 };
 
 // `compiler` keeps the last good compile, so a reload that changes only pods
 // patches the pod tables instead of recompiling (incremental.hpp).
-policy_build build_policy(const daemon_options& opt, uint64_t generation, classifier::incremental_compiler& compiler);
+policy_build build_policy(const daemon_options& opt, uint64_t generation,
+                          classifier::incremental_compiler& compiler);
 
 } // namespace podgate::app

@@ -49,10 +49,12 @@ nlohmann::json stats_json(const run_view& v) {
         for (const auto& p : v.ports->ports) {
             rte_eth_stats s{};
             rte_eth_stats_get(p.port, &s);
-            nlohmann::json entry = {{"port", p.port}, {"name", p.name}, {"peer", p.peer}, {"queues", p.queues}};
+            nlohmann::json entry = {
+                {"port", p.port}, {"name", p.name}, {"peer", p.peer}, {"queues", p.queues}};
             port_counters_json(lc, p.port, entry);
-            entry["nic"] = {{"ipackets", s.ipackets}, {"opackets", s.opackets}, {"imissed", s.imissed},
-                            {"ierrors", s.ierrors},   {"oerrors", s.oerrors},   {"rx_nombuf", s.rx_nombuf}};
+            entry["nic"] = {{"ipackets", s.ipackets}, {"opackets", s.opackets},
+                            {"imissed", s.imissed},   {"ierrors", s.ierrors},
+                            {"oerrors", s.oerrors},   {"rx_nombuf", s.rx_nombuf}};
             j["ports"].push_back(std::move(entry));
         }
     }
@@ -62,7 +64,8 @@ nlohmann::json stats_json(const run_view& v) {
         for (unsigned r = 0; r < pipeline::verdict_reason_count; ++r) {
             drops += lc[i].drops[r].get();
         }
-        nlohmann::json entry = {{"lcore", (*v.lcore_ids)[i]}, {"dropped", drops},
+        nlohmann::json entry = {{"lcore", (*v.lcore_ids)[i]},
+                                {"dropped", drops},
                                 {"conntrack_occupancy", lc[i].ct_occupancy.get()},
                                 {"generation", lc[i].generation.get()}};
         lcore_counters_json(lc[i], entry);
@@ -85,8 +88,9 @@ nlohmann::json attribution_json(const std::vector<attribution_totals::entry>& to
 std::string stats_line(const run_view& v) {
     const totals t = sum(*v.lcores);
     char buf[256];
-    std::snprintf(buf, sizeof buf, "rx %lu tx %lu dropped %lu conntrack %lu", static_cast<unsigned long>(t.rx),
-                  static_cast<unsigned long>(t.tx), static_cast<unsigned long>(t.dropped),
+    std::snprintf(buf, sizeof buf, "rx %lu tx %lu dropped %lu conntrack %lu",
+                  static_cast<unsigned long>(t.rx), static_cast<unsigned long>(t.tx),
+                  static_cast<unsigned long>(t.dropped),
                   static_cast<unsigned long>(total(*v.lcores, &lcore_counters::ct_occupancy)));
     return buf;
 }
@@ -96,7 +100,8 @@ std::string stats_summary(const run_view& v) {
     std::string out;
     char buf[256];
     std::snprintf(buf, sizeof buf, "%.3f s: rx %lu, forwarded %lu, dropped %lu\n", v.elapsed_s,
-                  j["rx"].get<unsigned long>(), j["tx"].get<unsigned long>(), j["dropped_total"].get<unsigned long>());
+                  j["rx"].get<unsigned long>(), j["tx"].get<unsigned long>(),
+                  j["dropped_total"].get<unsigned long>());
     out += buf;
     for (const auto& [reason, n] : j["dropped"].items()) {
         if (n.get<uint64_t>() != 0) {
@@ -110,15 +115,18 @@ std::string stats_summary(const run_view& v) {
     }
     const auto& ct = j["conntrack"];
     out += "  conntrack: " + std::to_string(ct["creates"].get<uint64_t>()) + " flows created, " +
-           std::to_string(ct["hits"].get<uint64_t>()) + " hits, " + std::to_string(ct["occupancy"].get<uint64_t>()) +
-           " open; policy lookups " + std::to_string(j["policy_lookups"].get<uint64_t>()) + "\n";
+           std::to_string(ct["hits"].get<uint64_t>()) + " hits, " +
+           std::to_string(ct["occupancy"].get<uint64_t>()) + " open; policy lookups " +
+           std::to_string(j["policy_lookups"].get<uint64_t>()) + "\n";
     if (j["non_ip_forwarded"].get<uint64_t>() || j["nd_passed"].get<uint64_t>()) {
         out += "  non-IP forwarded: " + std::to_string(j["non_ip_forwarded"].get<uint64_t>()) +
-               ", neighbour discovery passed: " + std::to_string(j["nd_passed"].get<uint64_t>()) + "\n";
+               ", neighbour discovery passed: " + std::to_string(j["nd_passed"].get<uint64_t>()) +
+               "\n";
     }
     for (const auto& p : j["ports"]) {
-        out += "  port " + std::to_string(p["port"].get<int>()) + " (" + p["name"].get<std::string>() + "): rx " +
-               std::to_string(p["rx"].get<uint64_t>()) + ", tx " + std::to_string(p["tx"].get<uint64_t>()) + "\n";
+        out += "  port " + std::to_string(p["port"].get<int>()) + " (" +
+               p["name"].get<std::string>() + "): rx " + std::to_string(p["rx"].get<uint64_t>()) +
+               ", tx " + std::to_string(p["tx"].get<uint64_t>()) + "\n";
     }
     return out;
 }

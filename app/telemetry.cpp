@@ -63,8 +63,7 @@ void flatten(const nlohmann::json& j, const std::string& prefix, rte_tel_data* d
 
 // One dict of every part in turn: when DPDK's entry limit cuts the reply,
 // it cuts the last parts.
-template <typename... Parts>
-int reply(rte_tel_data* d, const Parts&... parts) {
+template <typename... Parts> int reply(rte_tel_data* d, const Parts&... parts) {
     rte_tel_data_start_dict(d);
     size_t count = 0;
     (flatten(parts, "", d, count), ...);
@@ -77,8 +76,7 @@ int reply(const nlohmann::json& j, rte_tel_data* d) {
 
 // Runs every `make` unless the appliance is shutting down (ports and tables
 // may already be gone); the shared lock keeps shutdown waiting meanwhile.
-template <typename... Make>
-int guarded(rte_tel_data* d, Make... make) {
+template <typename... Make> int guarded(rte_tel_data* d, Make... make) {
     const auto lock = the_appliance->reading();
     if (the_appliance->closing()) {
         return -1;
@@ -103,14 +101,17 @@ int cmd_conntrack(const char*, const char*, rte_tel_data* d) {
     return guarded(d, [] { return conntrack_document(*the_appliance); });
 }
 int cmd_reload(const char*, const char*, rte_tel_data* d) {
-    the_appliance->request_reload(std::chrono::seconds(10)); // not under the lock: shutdown may wait for it
+    the_appliance->request_reload(
+        std::chrono::seconds(10)); // not under the lock: shutdown may wait for it
     return guarded(d, [] { return policy_document(*the_appliance); });
 }
 
 int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
     const auto f = classifier::parse_flow(params ? params : "");
     if (!f) {
-        return reply({{"error", f.error()}, {"usage", "/podgate/verdict,PROTO SRC_IP SRC_PORT DST_IP DST_PORT"}}, d);
+        return reply({{"error", f.error()},
+                      {"usage", "/podgate/verdict,PROTO SRC_IP SRC_PORT DST_IP DST_PORT"}},
+                     d);
     }
     std::lock_guard lock(verdict_mutex);
     const auto reading = the_appliance->reading();
@@ -136,12 +137,14 @@ int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
                           {"verdict", v.allow ? "allow" : "deny"},
                           {"reason", to_string(v.reason)},
                           {"generation", t->generation},
-                          {"src", {{"pod", verdict_pods.at(f->src)},
-                                   {"identity", src.identity},
-                                   {"egress_isolated_by", policies(src.egress)}}},
-                          {"dst", {{"pod", verdict_pods.at(f->dst)},
-                                   {"identity", dst.identity},
-                                   {"ingress_isolated_by", policies(dst.ingress)}}}};
+                          {"src",
+                           {{"pod", verdict_pods.at(f->src)},
+                            {"identity", src.identity},
+                            {"egress_isolated_by", policies(src.egress)}}},
+                          {"dst",
+                           {{"pod", verdict_pods.at(f->dst)},
+                            {"identity", dst.identity},
+                            {"ingress_isolated_by", policies(dst.ingress)}}}};
     slot.offline(reader); // t is not used past this point
     return reply(doc, d);
 }
@@ -151,12 +154,16 @@ int cmd_verdict(const char*, const char* params, rte_tel_data* d) {
 void register_telemetry(appliance& a) {
     the_appliance = &a;
     rte_telemetry_register_cmd("/podgate/stats", cmd_stats, "podgate counters. No parameters");
-    rte_telemetry_register_cmd("/podgate/policy", cmd_policy,
-                               "Live policy generation, compile statistics, last reload. No parameters");
-    rte_telemetry_register_cmd("/podgate/reload", cmd_reload, "Reload the manifests now. No parameters");
-    rte_telemetry_register_cmd("/podgate/conntrack", cmd_conntrack, "Connection tracking occupancy and states");
-    rte_telemetry_register_cmd("/podgate/verdict", cmd_verdict,
-                               "Verdict of the live tables. Parameters: PROTO SRC_IP SRC_PORT DST_IP DST_PORT");
+    rte_telemetry_register_cmd(
+        "/podgate/policy", cmd_policy,
+        "Live policy generation, compile statistics, last reload. No parameters");
+    rte_telemetry_register_cmd("/podgate/reload", cmd_reload,
+                               "Reload the manifests now. No parameters");
+    rte_telemetry_register_cmd("/podgate/conntrack", cmd_conntrack,
+                               "Connection tracking occupancy and states");
+    rte_telemetry_register_cmd(
+        "/podgate/verdict", cmd_verdict,
+        "Verdict of the live tables. Parameters: PROTO SRC_IP SRC_PORT DST_IP DST_PORT");
 }
 
 } // namespace podgate::app

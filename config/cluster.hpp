@@ -96,8 +96,12 @@ struct network_policy {
     std::vector<rule> egress;
     source_location where;
 
-    const std::vector<rule>& rules(direction d) const { return d == direction::ingress ? ingress : egress; }
-    bool affects(direction d) const { return d == direction::ingress ? affects_ingress : affects_egress; }
+    const std::vector<rule>& rules(direction d) const {
+        return d == direction::ingress ? ingress : egress;
+    }
+    bool affects(direction d) const {
+        return d == direction::ingress ? affects_ingress : affects_egress;
+    }
     std::string qualified_name() const { return ns + "/" + name; }
     // Equal in every field that decides a verdict (not where it was read).
     bool same_meaning(const network_policy& o) const;
@@ -133,7 +137,9 @@ struct namespace_object {
     label_map labels; // includes kubernetes.io/metadata.name
     source_location where;
 
-    bool same_meaning(const namespace_object& o) const { return name == o.name && labels == o.labels; }
+    bool same_meaning(const namespace_object& o) const {
+        return name == o.name && labels == o.labels;
+    }
 };
 
 // Objects (pods, policies) packed back to back by cluster::seal(): each one's
@@ -159,7 +165,9 @@ class packed_list {
     // True when pack() saw exactly `n` objects (and so, unless one was changed
     // in place since, what they hold).
     bool covers(size_t n) const { return _end.size() == n + 1; }
-    std::string_view at(size_t i) const { return std::string_view(_bytes).substr(_end[i], _end[i + 1] - _end[i]); }
+    std::string_view at(size_t i) const {
+        return std::string_view(_bytes).substr(_end[i], _end[i + 1] - _end[i]);
+    }
 
   private:
     std::string _bytes;

@@ -42,7 +42,8 @@ struct object_meta {
 
 // metadata.name/namespace/labels, validated. Names the walker's object
 // ("Pod team-a/web") as soon as the name is known.
-object_meta decode_metadata(walker& w, std::string_view kind, const object_nodes& o, bool namespaced);
+object_meta decode_metadata(walker& w, std::string_view kind, const object_nodes& o,
+                            bool namespaced);
 
 // A map of label key -> value, keys and values validated.
 label_map decode_labels(walker& w, node_id map, const field_path& p);
@@ -50,7 +51,8 @@ label_map decode_labels(walker& w, node_id map, const field_path& p);
 // metav1.LabelSelector. nullopt only when the field is absent or null; a
 // wrong type is reported and gives an empty selector, so one mistake is
 // not also reported as a missing field. `strict` warns about unknown fields.
-std::optional<label_selector> decode_selector(walker& w, node_id n, const field_path& p, bool strict);
+std::optional<label_selector> decode_selector(walker& w, node_id n, const field_path& p,
+                                              bool strict);
 
 // Where each of a pod's IPs was read, for the duplicate-IP error.
 struct ip_origin {

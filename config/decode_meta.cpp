@@ -23,7 +23,8 @@ std::optional<selector_op> parse_operator(std::string_view s) {
     return std::nullopt;
 }
 
-std::optional<label_requirement> decode_requirement(walker& w, node_id n, const field_path& p, bool strict) {
+std::optional<label_requirement> decode_requirement(walker& w, node_id n, const field_path& p,
+                                                    bool strict) {
     node_id key_node = no_node;
     node_id op_node = no_node;
     node_id values_node = no_node;
@@ -44,7 +45,8 @@ std::optional<label_requirement> decode_requirement(walker& w, node_id n, const 
     if (auto key = w.string(key_node, key_path)) {
         req.key = *key;
         if (auto why = check_label_key(req.key)) {
-            w.error(key_path, w.line(key_node), "invalid label key " + quoted(req.key) + ": " + *why);
+            w.error(key_path, w.line(key_node),
+                    "invalid label key " + quoted(req.key) + ": " + *why);
         }
     } else if (w.is_null(key_node)) {
         w.error(key_path, w.line(n), "required value");
@@ -55,7 +57,8 @@ std::optional<label_requirement> decode_requirement(walker& w, node_id n, const 
         op = parse_operator(*text);
         if (!op) {
             w.error(op_path, w.line(op_node),
-                    "unsupported value " + quoted(*text) + ": supported values: \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\"");
+                    "unsupported value " + quoted(*text) +
+                        ": supported values: \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\"");
         }
     } else if (w.is_null(op_node)) {
         w.error(op_path, w.line(n), "required value");
@@ -73,14 +76,16 @@ std::optional<label_requirement> decode_requirement(walker& w, node_id n, const 
     if (op) {
         req.op = *op;
         const bool wants_values = *op == selector_op::in || *op == selector_op::not_in;
-        const bool values_ok = w.is_null(values_node) || w.tree().at(values_node).kind == node_kind::list;
+        const bool values_ok =
+            w.is_null(values_node) || w.tree().at(values_node).kind == node_kind::list;
         if (!values_ok) {
             // Already reported as the wrong type.
         } else if (wants_values && req.values.empty()) {
             w.error(values_path, w.line(w.is_null(values_node) ? n : values_node),
                     "must be specified when operator is In or NotIn");
         } else if (!wants_values && !req.values.empty()) {
-            w.error(values_path, w.line(values_node), "may not be specified when operator is Exists or DoesNotExist");
+            w.error(values_path, w.line(values_node),
+                    "may not be specified when operator is Exists or DoesNotExist");
         }
     }
     if (w.error_count() != errors_before) {
@@ -100,14 +105,16 @@ label_map decode_labels(walker& w, node_id map, const field_path& p) {
         // null is "" as Go decodes it into a string.
         const std::string_view text = w.string(value, p.child(key)).value_or("");
         if (auto why = check_label_value(text)) {
-            w.error(p.child(key), w.line(value), "invalid label value " + quoted(text) + ": " + *why);
+            w.error(p.child(key), w.line(value),
+                    "invalid label value " + quoted(text) + ": " + *why);
         }
         labels.emplace(std::string(key), std::string(text));
     });
     return labels;
 }
 
-std::optional<label_selector> decode_selector(walker& w, node_id n, const field_path& p, bool strict) {
+std::optional<label_selector> decode_selector(walker& w, node_id n, const field_path& p,
+                                              bool strict) {
     if (w.is_null(n)) {
         return std::nullopt;
     }
@@ -129,13 +136,15 @@ std::optional<label_selector> decode_selector(walker& w, node_id n, const field_
     return sel;
 }
 
-object_meta decode_metadata(walker& w, std::string_view kind, const object_nodes& o, bool namespaced) {
+object_meta decode_metadata(walker& w, std::string_view kind, const object_nodes& o,
+                            bool namespaced) {
     const field_path root;
     const auto meta_path = root.child("metadata");
     // Name the object before anything can be reported about it (even a
     // duplicate key inside metadata).
     const auto scalar_text = [&](node_id n) {
-        return !w.is_null(n) && w.tree().at(n).kind == node_kind::scalar ? w.tree().text(n) : std::string_view{};
+        return !w.is_null(n) && w.tree().at(n).kind == node_kind::scalar ? w.tree().text(n)
+                                                                         : std::string_view{};
     };
     const std::string_view peeked_name = scalar_text(w.peek(o.metadata, "name"));
     std::string_view peeked_ns = scalar_text(w.peek(o.metadata, "namespace"));
@@ -175,13 +184,17 @@ object_meta decode_metadata(walker& w, std::string_view kind, const object_nodes
     const auto name_path = meta_path.child("name");
     const auto name = w.string(name_node, name_path);
     meta.name = name.value_or("");
-    const bool metadata_ok = w.is_null(o.metadata) || w.tree().at(o.metadata).kind == node_kind::map;
+    const bool metadata_ok =
+        w.is_null(o.metadata) || w.tree().at(o.metadata).kind == node_kind::map;
     if (meta.name.empty() && metadata_ok && (name || w.is_null(name_node))) {
-        const node_id at = !w.is_null(name_node) ? name_node : !w.is_null(o.metadata) ? o.metadata : o.root;
+        const node_id at = !w.is_null(name_node)    ? name_node
+                           : !w.is_null(o.metadata) ? o.metadata
+                                                    : o.root;
         w.error(name_path, w.line(at), "required value");
     } else if (!meta.name.empty()) {
         if (auto why = namespaced ? check_dns_subdomain(meta.name) : check_dns_label(meta.name)) {
-            w.error(name_path, w.line(name_node), "invalid name " + quoted(meta.name) + ": " + *why);
+            w.error(name_path, w.line(name_node),
+                    "invalid name " + quoted(meta.name) + ": " + *why);
         }
     }
     if (namespaced) {

@@ -32,7 +32,8 @@ void decode_container_ports(walker& w, node_id list, const field_path& p, pod& o
         const auto name_path = port_path.child("name");
         if (auto name = w.string(name_node, name_path); name && !name->empty()) {
             if (auto why = check_port_name(*name)) {
-                w.error(name_path, w.line(name_node), "invalid port name " + quoted(*name) + ": " + *why);
+                w.error(name_path, w.line(name_node),
+                        "invalid port name " + quoted(*name) + ": " + *why);
             } else if (!names.insert(*name).second) {
                 w.error(name_path, w.line(name_node), "duplicate port name " + quoted(*name));
             }
@@ -41,7 +42,8 @@ void decode_container_ports(walker& w, node_id list, const field_path& p, pod& o
         const auto number_path = port_path.child("containerPort");
         if (auto number = w.integer(number_node, number_path)) {
             if (auto why = check_port_number(*number)) {
-                w.error(number_path, w.line(number_node), "invalid value " + std::to_string(*number) + ": " + *why);
+                w.error(number_path, w.line(number_node),
+                        "invalid value " + std::to_string(*number) + ": " + *why);
             } else {
                 cp.number = static_cast<uint16_t>(*number);
             }
@@ -54,7 +56,8 @@ void decode_container_ports(walker& w, node_id list, const field_path& p, pod& o
                 cp.proto = *proto;
             } else {
                 w.error(proto_path, w.line(proto_node),
-                        "unsupported value " + quoted(*text) + ": supported values: \"TCP\", \"UDP\", \"SCTP\"");
+                        "unsupported value " + quoted(*text) +
+                            ": supported values: \"TCP\", \"UDP\", \"SCTP\"");
             }
         }
         if (w.error_count() == errors_before) {
@@ -73,17 +76,20 @@ void decode_pod_spec(walker& w, node_id spec, pod& out) {
             const auto containers = spec_path.child("containers");
             w.for_each_item(value, containers, [&](size_t i, node_id container) {
                 const auto container_path = containers.index(i);
-                w.for_each_field(container, container_path, [&](std::string_view ckey, node_id cvalue, uint32_t) {
-                    if (ckey == "ports") {
-                        decode_container_ports(w, cvalue, container_path.child("ports"), out);
-                    }
-                });
+                w.for_each_field(container, container_path,
+                                 [&](std::string_view ckey, node_id cvalue, uint32_t) {
+                                     if (ckey == "ports") {
+                                         decode_container_ports(w, cvalue,
+                                                                container_path.child("ports"), out);
+                                     }
+                                 });
             });
         }
     });
 }
 
-void add_ip(walker& w, std::string_view text, const field_path& p, uint32_t line, int index, decoded_pod& out) {
+void add_ip(walker& w, std::string_view text, const field_path& p, uint32_t line, int index,
+            decoded_pod& out) {
     auto ip = parse_ip(text);
     if (!ip) {
         w.error(p, line, "invalid IP address " + quoted(text));
@@ -139,7 +145,8 @@ void decode_pod_status(walker& w, node_id status, decoded_pod& out) {
     if (out.value.ips.empty()) {
         add_ip(w, *single, ip_path, w.line(pod_ip), -1, out);
     } else if (parse_ip(*single) != out.value.ips.front()) {
-        w.warning(ip_path, w.line(pod_ip), quoted(*single) + " differs from status.podIPs[0].ip; using status.podIPs");
+        w.warning(ip_path, w.line(pod_ip),
+                  quoted(*single) + " differs from status.podIPs[0].ip; using status.podIPs");
     }
 }
 

@@ -60,7 +60,8 @@ std::optional<ip_block> decode_ip_block(walker& w, node_id n, const field_path& 
         // Same family, strictly longer prefix, inside cidr.
         if (cidr && !(cidr->contains(*except) && except->length > cidr->length)) {
             w.error(item_path, w.line(item),
-                    "invalid value " + quoted(*text) + ": must be a strict subset of cidr " + quoted(*cidr_text));
+                    "invalid value " + quoted(*text) + ": must be a strict subset of cidr " +
+                        quoted(*cidr_text));
             return;
         }
         block.except.push_back(*except);
@@ -130,22 +131,27 @@ std::optional<port_rule> decode_port(walker& w, node_id n, const field_path& p) 
             out.proto = *proto;
         } else {
             w.error(proto_path, w.line(proto_node),
-                    "unsupported value " + quoted(*text) + ": supported values: \"TCP\", \"UDP\", \"SCTP\"");
+                    "unsupported value " + quoted(*text) +
+                        ": supported values: \"TCP\", \"UDP\", \"SCTP\"");
         }
     }
     // port is an IntOrString: a plain integer is a number, anything else a name.
     const auto port_path = p.child("port");
     if (!w.is_null(port_node)) {
         const doc_node& node = w.tree().at(port_node);
-        const std::string_view text = node.kind == node_kind::scalar ? w.tree().text(port_node) : "";
-        const bool numeric = node.kind == node_kind::scalar && !node.quoted && !text.empty() &&
-                             (text[0] == '-' || text[0] == '+' || (text[0] >= '0' && text[0] <= '9'));
+        const std::string_view text =
+            node.kind == node_kind::scalar ? w.tree().text(port_node) : "";
+        const bool numeric =
+            node.kind == node_kind::scalar && !node.quoted && !text.empty() &&
+            (text[0] == '-' || text[0] == '+' || (text[0] >= '0' && text[0] <= '9'));
         if (node.kind != node_kind::scalar) {
-            w.error(port_path, node.line, "expected an integer or a port name, got " + w.describe(port_node));
+            w.error(port_path, node.line,
+                    "expected an integer or a port name, got " + w.describe(port_node));
         } else if (numeric) {
             if (auto number = w.integer(port_node, port_path)) {
                 if (auto why = check_port_number(*number)) {
-                    w.error(port_path, node.line, "invalid value " + std::to_string(*number) + ": " + *why);
+                    w.error(port_path, node.line,
+                            "invalid value " + std::to_string(*number) + ": " + *why);
                 }
                 first_port = *number;
                 out.what = port_rule::kind::number;
@@ -170,7 +176,8 @@ std::optional<port_rule> decode_port(walker& w, node_id n, const field_path& p) 
         } else if (out.what == port_rule::kind::number) {
             if (*end < first_port) {
                 w.error(end_path, line,
-                        "invalid value " + std::to_string(*end) + ": must be greater than or equal to port (" +
+                        "invalid value " + std::to_string(*end) +
+                            ": must be greater than or equal to port (" +
                             std::to_string(first_port) + ")");
             }
             if (auto why = check_port_number(*end)) {
@@ -210,7 +217,8 @@ rule decode_rule(walker& w, node_id n, const field_path& p, std::string_view pee
     return out;
 }
 
-void decode_policy_types(walker& w, node_id n, const field_path& p, network_policy& np, bool& given) {
+void decode_policy_types(walker& w, node_id n, const field_path& p, network_policy& np,
+                         bool& given) {
     if (!w.expect(n, node_kind::list, p)) {
         return;
     }
@@ -247,7 +255,8 @@ network_policy decode_network_policy(walker& w, const object_nodes& o, object_me
     const field_path root;
     const auto spec_path = root.child("spec");
     if (w.is_null(o.spec)) {
-        w.warning(spec_path, w.line(o.root), "missing: the policy isolates every pod in its namespace for ingress");
+        w.warning(spec_path, w.line(o.root),
+                  "missing: the policy isolates every pod in its namespace for ingress");
     }
     bool has_pod_selector = false;
     bool types_given = false;
@@ -256,7 +265,8 @@ network_policy decode_network_policy(walker& w, const object_nodes& o, object_me
     w.for_each_field(o.spec, spec_path, [&](std::string_view key, node_id value, uint32_t line) {
         if (key == "podSelector") {
             has_pod_selector = true;
-            np.pod_selector = decode_selector(w, value, spec_path.child("podSelector"), true).value_or(label_selector{});
+            np.pod_selector = decode_selector(w, value, spec_path.child("podSelector"), true)
+                                  .value_or(label_selector{});
         } else if (key == "policyTypes") {
             decode_policy_types(w, value, spec_path.child("policyTypes"), np, types_given);
         } else if (key == "ingress" || key == "egress") {
@@ -272,7 +282,8 @@ network_policy decode_network_policy(walker& w, const object_nodes& o, object_me
         }
     });
     if (!w.is_null(o.spec) && w.tree().at(o.spec).kind == node_kind::map && !has_pod_selector) {
-        w.warning(spec_path.child("podSelector"), w.line(o.spec), "missing: selects every pod in the namespace");
+        w.warning(spec_path.child("podSelector"), w.line(o.spec),
+                  "missing: selects every pod in the namespace");
     }
     if (!types_given) {
         // v1 defaulting: Ingress always, Egress when there are egress rules.
@@ -280,10 +291,12 @@ network_policy decode_network_policy(walker& w, const object_nodes& o, object_me
         np.affects_egress = !np.egress.empty();
     } else {
         if (!np.affects_ingress && !np.ingress.empty()) {
-            w.warning(spec_path.child("ingress"), w.line(ingress_node), "rules are ignored: policyTypes does not include Ingress");
+            w.warning(spec_path.child("ingress"), w.line(ingress_node),
+                      "rules are ignored: policyTypes does not include Ingress");
         }
         if (!np.affects_egress && !np.egress.empty()) {
-            w.warning(spec_path.child("egress"), w.line(egress_node), "rules are ignored: policyTypes does not include Egress");
+            w.warning(spec_path.child("egress"), w.line(egress_node),
+                      "rules are ignored: policyTypes does not include Egress");
         }
     }
     return np;

@@ -68,7 +68,11 @@ node_id doc_tree::add_scalar(std::string_view text, bool quoted, uint32_t line) 
     if (_text.size() + text.size() >= max_index) {
         throw tree_error(line, "document too large");
     }
-    doc_node n{node_kind::scalar, quoted, false, line, static_cast<uint32_t>(text.size()),
+    doc_node n{node_kind::scalar,
+               quoted,
+               false,
+               line,
+               static_cast<uint32_t>(text.size()),
                static_cast<uint32_t>(_text.size())};
     _text.append(text);
     const node_id id = append(n);
@@ -84,7 +88,8 @@ node_id doc_tree::add_null(uint32_t line) {
 
 node_id doc_tree::open(node_kind kind, uint32_t line) {
     if (_open.size() >= max_nesting_depth) {
-        throw tree_error(line, "nested deeper than " + std::to_string(max_nesting_depth) + " levels");
+        throw tree_error(line,
+                         "nested deeper than " + std::to_string(max_nesting_depth) + " levels");
     }
     const node_id id = append(doc_node{kind, false, true, line, 0, 0});
     attach(id);
@@ -103,7 +108,8 @@ void doc_tree::close() {
     n.open = false;
     n.first = static_cast<uint32_t>(_children.size());
     n.size = static_cast<uint32_t>(count);
-    _children.insert(_children.end(), _pending.begin() + static_cast<std::ptrdiff_t>(frame.pending_start),
+    _children.insert(_children.end(),
+                     _pending.begin() + static_cast<std::ptrdiff_t>(frame.pending_start),
                      _pending.end());
     _pending.resize(frame.pending_start);
     if (n.kind == node_kind::map && count % 2 != 0) {

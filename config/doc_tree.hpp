@@ -39,7 +39,7 @@ struct tree_error : std::runtime_error {
 inline constexpr size_t max_nesting_depth = 256;
 
 class doc_tree {
-public:
+  public:
     // Read side.
     const doc_node& at(node_id id) const { return _nodes[id]; }
     std::string_view text(node_id id) const {
@@ -67,7 +67,7 @@ public:
     void reserve(size_t input_bytes);
     void clear();
 
-private:
+  private:
     node_id append(doc_node n);
     void attach(node_id id);
 

@@ -33,14 +33,16 @@ void walker::error(const field_path& p, uint32_t line, std::string message) {
     if (_ctx.budget_exhausted) {
         return; // everything after the cut is a consequence of it
     }
-    _ctx.out.errors.push_back({std::string(_ctx.file), static_cast<int>(line), _object, p.str(), std::move(message)});
+    _ctx.out.errors.push_back(
+        {std::string(_ctx.file), static_cast<int>(line), _object, p.str(), std::move(message)});
 }
 
 void walker::warning(const field_path& p, uint32_t line, std::string message) {
     if (_ctx.budget_exhausted) {
         return;
     }
-    _ctx.out.warnings.push_back({std::string(_ctx.file), static_cast<int>(line), _object, p.str(), std::move(message)});
+    _ctx.out.warnings.push_back(
+        {std::string(_ctx.file), static_cast<int>(line), _object, p.str(), std::move(message)});
 }
 
 node_id walker::peek(node_id map, std::string_view key) const {
@@ -62,7 +64,8 @@ bool walker::spend(size_t visits, const field_path& p, uint32_t at_line) {
         return false;
     }
     if (visits + 1 > _ctx.budget) {
-        error(p, at_line, "aliases expand to more data than the file holds; giving up on this file");
+        error(p, at_line,
+              "aliases expand to more data than the file holds; giving up on this file");
         _ctx.budget_exhausted = true;
         return false;
     }
@@ -77,11 +80,14 @@ bool walker::expect(node_id n, node_kind kind, const field_path& p) {
     if (_ctx.tree.at(n).kind == kind) {
         return true;
     }
-    error(p, line(n), std::string("expected ") + (kind == node_kind::map ? "a map" : "a list") + ", got " + describe(n));
+    error(p, line(n),
+          std::string("expected ") + (kind == node_kind::map ? "a map" : "a list") + ", got " +
+              describe(n));
     return false;
 }
 
-bool walker::duplicate_key(node_id map, size_t pair, std::unordered_set<std::string_view>& seen) const {
+bool walker::duplicate_key(node_id map, size_t pair,
+                           std::unordered_set<std::string_view>& seen) const {
     const auto kids = _ctx.tree.children(map);
     const std::string_view name = _ctx.tree.text(kids[2 * pair]);
     constexpr size_t small_map = 8; // below this, comparing beats hashing
@@ -156,9 +162,12 @@ std::string walker::describe(node_id n) const {
     }
     const doc_node& node = _ctx.tree.at(n);
     switch (node.kind) {
-    case node_kind::map: return "a map";
-    case node_kind::list: return "a list";
-    default: break;
+    case node_kind::map:
+        return "a map";
+    case node_kind::list:
+        return "a list";
+    default:
+        break;
     }
     constexpr size_t max_shown = 64;
     std::string_view t = _ctx.tree.text(n);

@@ -21,18 +21,21 @@ inline constexpr node_id no_node = ~node_id{0};
 // rendered ("spec.ingress[0].from[1]") only when a diagnostic needs it.
 // Names must outlive the path (literals or tree text).
 class field_path {
-public:
+  public:
     field_path() = default;
     // A child of the root does not point at it, so `field_path().child("spec")`
     // may outlive its temporary root; deeper levels need their parent alive.
-    field_path child(std::string_view name) const { return {is_root() ? nullptr : this, name, npos}; }
+    field_path child(std::string_view name) const {
+        return {is_root() ? nullptr : this, name, npos};
+    }
     field_path index(size_t i) const { return {is_root() ? nullptr : this, {}, i}; }
     std::string str() const;
 
-private:
+  private:
     static constexpr size_t npos = ~size_t{0};
     bool is_root() const { return _parent == nullptr && _name.empty() && _index == npos; }
-    field_path(const field_path* parent, std::string_view name, size_t i) : _parent(parent), _name(name), _index(i) {}
+    field_path(const field_path* parent, std::string_view name, size_t i)
+        : _parent(parent), _name(name), _index(i) {}
 
     const field_path* _parent = nullptr;
     std::string_view _name;
@@ -54,7 +57,7 @@ struct file_context {
 };
 
 class walker {
-public:
+  public:
     walker(file_context& ctx, std::string object) : _ctx(ctx), _object(std::move(object)) {}
 
     const doc_tree& tree() const { return _ctx.tree; }
@@ -67,7 +70,9 @@ public:
     void error(const field_path& p, uint32_t line, std::string message);
     void warning(const field_path& p, uint32_t line, std::string message);
 
-    bool is_null(node_id n) const { return n == no_node || _ctx.tree.at(n).kind == node_kind::null; }
+    bool is_null(node_id n) const {
+        return n == no_node || _ctx.tree.at(n).kind == node_kind::null;
+    }
     // True when `n` is a `kind` node; a null is absent (false, no error).
     bool expect(node_id n, node_kind kind, const field_path& p);
 
@@ -89,7 +94,7 @@ public:
     // "a map", "a list", "null", or the scalar quoted (shortened).
     std::string describe(node_id n) const;
 
-private:
+  private:
     bool spend(size_t visits, const field_path& p, uint32_t line);
     bool duplicate_key(node_id map, size_t pair, std::unordered_set<std::string_view>& seen) const;
 

@@ -58,8 +58,9 @@ std::optional<ip_prefix> parse_cidr(std::string_view text) {
     const auto len_text = text.substr(slash + 1);
     unsigned len = 0;
     auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-    if (!addr || ec != std::errc{} || end != len_text.data() + len_text.size() || len_text.empty() ||
-        len > address_bits(addr->family) || (len_text.size() > 1 && len_text[0] == '0')) {
+    if (!addr || ec != std::errc{} || end != len_text.data() + len_text.size() ||
+        len_text.empty() || len > address_bits(addr->family) ||
+        (len_text.size() > 1 && len_text[0] == '0')) {
         return std::nullopt;
     }
     addr->value &= prefix_mask(addr->family, len);

@@ -14,7 +14,9 @@ __extension__ using u128 = unsigned __int128;
 
 enum class ip_family : uint8_t { v4 = 4, v6 = 6 };
 
-constexpr unsigned address_bits(ip_family f) noexcept { return f == ip_family::v4 ? 32 : 128; }
+constexpr unsigned address_bits(ip_family f) noexcept {
+    return f == ip_family::v4 ? 32 : 128;
+}
 
 struct ip_address {
     ip_family family = ip_family::v4;

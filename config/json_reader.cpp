@@ -19,7 +19,7 @@ struct json_failure {
 };
 
 class json_reader {
-public:
+  public:
     json_reader(std::string_view in, doc_tree& tree) : _in(in), _tree(tree) {}
 
     void run() {
@@ -33,7 +33,7 @@ public:
         }
     }
 
-private:
+  private:
     enum class frame : uint8_t { object, array };
 
     [[noreturn]] void fail(const std::string& message) const { throw json_failure{_line, message}; }
@@ -144,7 +144,8 @@ private:
             } else if (c == '-' || (c >= '0' && c <= '9')) {
                 _tree.add_scalar(read_number(), false, _line);
             } else if (match_literal("true") || match_literal("false")) {
-                _tree.add_scalar(_in.substr(_pos - (c == 't' ? 4 : 5), c == 't' ? 4 : 5), false, _line);
+                _tree.add_scalar(_in.substr(_pos - (c == 't' ? 4 : 5), c == 't' ? 4 : 5), false,
+                                 _line);
             } else if (match_literal("null")) {
                 _tree.add_null(_line);
             } else {
@@ -307,16 +308,35 @@ private:
             }
             const char e = _in[_pos++];
             switch (e) {
-            case '"': _buf.push_back('"'); break;
-            case '\\': _buf.push_back('\\'); break;
-            case '/': _buf.push_back('/'); break;
-            case 'b': _buf.push_back('\b'); break;
-            case 'f': _buf.push_back('\f'); break;
-            case 'n': _buf.push_back('\n'); break;
-            case 'r': _buf.push_back('\r'); break;
-            case 't': _buf.push_back('\t'); break;
-            case 'u': read_unicode_escape(); break;
-            default: fail(std::string("invalid escape '\\") + e + "' in string");
+            case '"':
+                _buf.push_back('"');
+                break;
+            case '\\':
+                _buf.push_back('\\');
+                break;
+            case '/':
+                _buf.push_back('/');
+                break;
+            case 'b':
+                _buf.push_back('\b');
+                break;
+            case 'f':
+                _buf.push_back('\f');
+                break;
+            case 'n':
+                _buf.push_back('\n');
+                break;
+            case 'r':
+                _buf.push_back('\r');
+                break;
+            case 't':
+                _buf.push_back('\t');
+                break;
+            case 'u':
+                read_unicode_escape();
+                break;
+            default:
+                fail(std::string("invalid escape '\\") + e + "' in string");
             }
         }
         fail("unterminated string");

@@ -4,8 +4,12 @@ namespace podgate::config::detail {
 
 namespace {
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
+bool lower_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool alnum(char c) {
+    return lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
 
 // ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9], the shape of label names and values.
 bool qualified_shape(std::string_view s) {
@@ -86,8 +90,10 @@ std::optional<std::string> check_dns_subdomain(std::string_view name) {
     size_t start = 0;
     for (;;) {
         const size_t dot = name.find('.', start);
-        if (!dns_label_shape(name.substr(start, dot == std::string_view::npos ? dot : dot - start))) {
-            return "must be a lowercase RFC 1123 subdomain: lowercase alphanumeric characters, '-' or '.', "
+        if (!dns_label_shape(
+                name.substr(start, dot == std::string_view::npos ? dot : dot - start))) {
+            return "must be a lowercase RFC 1123 subdomain: lowercase alphanumeric characters, '-' "
+                   "or '.', "
                    "starting and ending with an alphanumeric character";
         }
         if (dot == std::string_view::npos) {
@@ -115,7 +121,8 @@ std::optional<std::string> check_label_key(std::string_view key) {
         const std::string_view prefix = key.substr(0, slash);
         name = key.substr(slash + 1);
         if (name.find('/') != std::string_view::npos) {
-            return "must be a name with an optional DNS subdomain prefix and '/' (e.g. 'example.com/my-name')";
+            return "must be a name with an optional DNS subdomain prefix and '/' (e.g. "
+                   "'example.com/my-name')";
         }
         if (prefix.empty()) {
             return "prefix part must not be empty";

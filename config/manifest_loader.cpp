@@ -57,7 +57,8 @@ struct ip_hash {
     size_t operator()(const ip_address& a) const noexcept {
         const auto lo = static_cast<uint64_t>(a.value);
         const auto hi = static_cast<uint64_t>(a.value >> 64);
-        return std::hash<uint64_t>{}(lo ^ (hi * 0x9E3779B97F4A7C15ull) ^ static_cast<uint64_t>(a.family));
+        return std::hash<uint64_t>{}(lo ^ (hi * 0x9E3779B97F4A7C15ull) ^
+                                     static_cast<uint64_t>(a.family));
     }
 };
 
@@ -75,13 +76,16 @@ struct loader {
     void load_text(std::string_view text, std::string_view file);
     void load_object(file_context& ctx, node_id root, std::string_view inherited_kind,
                      std::string_view inherited_api, int list_depth, const std::string& label);
-    void decode_known(walker& w, std::string_view kind, std::string_view api, node_id api_node, const object_nodes& o);
-    bool claim_name(walker& w, std::string_view kind, const std::string& ns, const std::string& name, node_id root);
+    void decode_known(walker& w, std::string_view kind, std::string_view api, node_id api_node,
+                      const object_nodes& o);
+    bool claim_name(walker& w, std::string_view kind, const std::string& ns,
+                    const std::string& name, node_id root);
     void add_pod(walker& w, decoded_pod&& p);
 };
 
-
-bool is_list_kind(std::string_view kind) { return kind.size() >= 4 && kind.substr(kind.size() - 4) == "List"; }
+bool is_list_kind(std::string_view kind) {
+    return kind.size() >= 4 && kind.substr(kind.size() - 4) == "List";
+}
 
 void loader::load_text(std::string_view text, std::string_view file) {
     if (text.size() > max_file_bytes) {
@@ -131,9 +135,10 @@ void loader::load_text(std::string_view text, std::string_view file) {
     }
     // Decoders report in the order they check; readers want file order.
     const auto by_line = [](const diagnostic& a, const diagnostic& b) { return a.line < b.line; };
-    std::stable_sort(result.errors.begin() + static_cast<std::ptrdiff_t>(first_error), result.errors.end(), by_line);
-    std::stable_sort(result.warnings.begin() + static_cast<std::ptrdiff_t>(first_warning), result.warnings.end(),
-                     by_line);
+    std::stable_sort(result.errors.begin() + static_cast<std::ptrdiff_t>(first_error),
+                     result.errors.end(), by_line);
+    std::stable_sort(result.warnings.begin() + static_cast<std::ptrdiff_t>(first_warning),
+                     result.warnings.end(), by_line);
 }
 
 void loader::load_object(file_context& ctx, node_id root, std::string_view inherited_kind,
@@ -166,7 +171,8 @@ void loader::load_object(file_context& ctx, node_id root, std::string_view inher
     });
     const auto kind_text = w.string(kind_node, top.child("kind"));
     const std::string_view kind = kind_text.value_or(inherited_kind);
-    const std::string_view api = w.string(api_node, top.child("apiVersion")).value_or(inherited_api);
+    const std::string_view api =
+        w.string(api_node, top.child("apiVersion")).value_or(inherited_api);
     if (kind.empty()) {
         if (w.is_null(kind_node) || kind_text) {
             w.error(top.child("kind"), w.line(root), "required value");
@@ -176,23 +182,26 @@ void loader::load_object(file_context& ctx, node_id root, std::string_view inher
     if (is_list_kind(kind)) {
         w.set_object(std::string(kind));
         if (list_depth >= max_list_nesting) {
-            w.error(top, w.line(root), "Lists nested more than " + std::to_string(max_list_nesting) + " deep");
+            w.error(top, w.line(root),
+                    "Lists nested more than " + std::to_string(max_list_nesting) + " deep");
             return;
         }
         // Items of a typed list (PodList from the API) may omit their kind
         // and apiVersion; those of a plain List carry their own.
         const bool typed = kind != "List";
-        const std::string_view item_kind = typed ? kind.substr(0, kind.size() - 4) : std::string_view{};
+        const std::string_view item_kind =
+            typed ? kind.substr(0, kind.size() - 4) : std::string_view{};
         const std::string_view item_api = typed ? api : std::string_view{};
         const auto items = top.child("items");
         w.for_each_item(items_node, items, [&](size_t i, node_id item) {
-            load_object(ctx, item, item_kind, item_api, list_depth + 1, "items[" + std::to_string(i) + "]");
+            load_object(ctx, item, item_kind, item_api, list_depth + 1,
+                        "items[" + std::to_string(i) + "]");
         });
         return;
     }
     if (kind != "Namespace" && kind != "Pod" && kind != "NetworkPolicy") {
-        spdlog::debug("{}:{}: skipping {} (podgate reads Namespace, Pod and NetworkPolicy)", ctx.file, w.line(root),
-                      kind);
+        spdlog::debug("{}:{}: skipping {} (podgate reads Namespace, Pod and NetworkPolicy)",
+                      ctx.file, w.line(root), kind);
         return;
     }
     decode_known(w, kind, api, api_node, o);
@@ -210,8 +219,8 @@ void loader::decode_known(walker& w, std::string_view kind, std::string_view api
         w.error(api_path, w.line(o.root), "required value (expected " + quoted(want_api) + ")");
     } else if (api != want_api) {
         w.error(api_path, w.line(w.is_null(api_node) ? o.root : api_node),
-                "unsupported apiVersion " + quoted(api) + " for " + std::string(kind) + " (expected " +
-                    quoted(want_api) + ")");
+                "unsupported apiVersion " + quoted(api) + " for " + std::string(kind) +
+                    " (expected " + quoted(want_api) + ")");
     }
     const bool unique = meta.name.empty() || claim_name(w, kind, meta.ns, meta.name, o.root);
     if (kind == "Namespace") {
@@ -232,8 +241,8 @@ void loader::decode_known(walker& w, std::string_view kind, std::string_view api
     }
 }
 
-bool loader::claim_name(walker& w, std::string_view kind, const std::string& ns, const std::string& name,
-                        node_id root) {
+bool loader::claim_name(walker& w, std::string_view kind, const std::string& ns,
+                        const std::string& name, node_id root) {
     std::string key(kind);
     key += '/';
     key += ns;
@@ -243,7 +252,8 @@ bool loader::claim_name(walker& w, std::string_view kind, const std::string& ns,
     auto [it, inserted] = objects.try_emplace(std::move(key), here);
     if (!inserted) {
         w.error(field_path(), w.line(root),
-                "duplicate object, first defined at " + it->second.file + ":" + std::to_string(it->second.line));
+                "duplicate object, first defined at " + it->second.file + ":" +
+                    std::to_string(it->second.line));
     }
     return inserted;
 }
@@ -265,8 +275,9 @@ void loader::add_pod(walker& w, decoded_pod&& p) {
             const field_path ips = status.child("podIPs");
             const field_path item = ips.index(static_cast<size_t>(at.index < 0 ? 0 : at.index));
             w.error(at.index < 0 ? status.child("podIP") : item.child("ip"), at.line,
-                    "IP " + to_string(p.value.ips[i]) + " is also used by Pod " + other.qualified_name() + " (" +
-                        other.where.file + ":" + std::to_string(other.where.line) + ")");
+                    "IP " + to_string(p.value.ips[i]) + " is also used by Pod " +
+                        other.qualified_name() + " (" + other.where.file + ":" +
+                        std::to_string(other.where.line) + ")");
             clash = true;
         }
         if (clash) {
@@ -388,7 +399,9 @@ load_result load_manifests(const std::vector<std::string>& paths) {
             std::error_code ec;
             const auto st = fs::status(path, ec);
             if (ec || !fs::exists(st)) {
-                l.file_error(path, 0, "cannot read: " + (ec ? ec.message() : std::string("No such file or directory")));
+                l.file_error(path, 0,
+                             "cannot read: " +
+                                 (ec ? ec.message() : std::string("No such file or directory")));
             } else if (fs::is_directory(st)) {
                 for (const auto& file : list_directory(l, path)) {
                     load_file(file);

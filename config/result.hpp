@@ -25,10 +25,12 @@ struct error {
     std::string message;
 };
 
-inline error fail(std::string message) { return error{std::move(message)}; }
+inline error fail(std::string message) {
+    return error{std::move(message)};
+}
 
 template <typename T> class [[nodiscard]] result {
-public:
+  public:
     static_assert(!std::is_same_v<T, podgate::error>, "result<error> is meaningless");
     result(T value) : _v(std::in_place_index<0>, std::move(value)) {}
     result(podgate::error e) : _v(std::in_place_index<1>, std::move(e)) {}
@@ -48,13 +50,13 @@ public:
     // Only when !ok(): the message.
     const std::string& error() const { return std::get<1>(_v).message; }
 
-private:
+  private:
     std::variant<T, podgate::error> _v;
 };
 
 // Success, or an error message. Default-constructed: success.
 class [[nodiscard]] status {
-public:
+  public:
     status() = default;
     status(podgate::error e) : _error(std::move(e.message)), _failed(true) {}
 
@@ -62,7 +64,7 @@ public:
     explicit operator bool() const noexcept { return ok(); }
     const std::string& error() const { return _error; }
 
-private:
+  private:
     std::string _error;
     bool _failed = false;
 };

@@ -27,11 +27,13 @@ namespace podgate::config::detail {
 
 namespace {
 
-uint32_t line_of(const YAML::Mark& m) { return m.line < 0 ? 0 : static_cast<uint32_t>(m.line) + 1; }
+uint32_t line_of(const YAML::Mark& m) {
+    return m.line < 0 ? 0 : static_cast<uint32_t>(m.line) + 1;
+}
 
 // Reads a string_view in place; yaml-cpp only wants an std::istream.
 class view_buffer : public std::streambuf {
-public:
+  public:
     explicit view_buffer(std::string_view text) {
         char* p = const_cast<char*>(text.data()); // never written: no put area
         setg(p, p, p + text.size());
@@ -39,14 +41,16 @@ public:
 };
 
 class tree_handler : public YAML::EventHandler {
-public:
+  public:
     tree_handler(doc_tree& tree, std::string_view text) : _tree(tree), _text(text) {}
 
     void OnDocumentStart(const YAML::Mark& mark) override {
         if (mark.pos == _last_document_pos) {
             const bool known = mark.pos >= 0 && static_cast<size_t>(mark.pos) < _text.size();
-            throw YAML::ParserException(mark, known ? "unexpected '" + std::string(1, _text[static_cast<size_t>(mark.pos)]) + "'"
-                                                    : std::string("unexpected token"));
+            throw YAML::ParserException(
+                mark,
+                known ? "unexpected '" + std::string(1, _text[static_cast<size_t>(mark.pos)]) + "'"
+                      : std::string("unexpected token"));
         }
         _last_document_pos = mark.pos;
         _anchors.clear();
@@ -79,7 +83,7 @@ public:
     }
     void OnMapEnd() override { _tree.close(); }
 
-private:
+  private:
     void remember(YAML::anchor_t anchor, node_id id) {
         if (anchor == YAML::NullAnchor) {
             return;

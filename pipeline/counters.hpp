@@ -22,7 +22,9 @@ using classifier::verdict_reason_count;
 // compiles to a plain add, and the reader never sees a torn value.
 struct counter {
     std::atomic<uint64_t> v{0};
-    void add(uint64_t n) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void add(uint64_t n) noexcept {
+        v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     void set(uint64_t n) noexcept { v.store(n, std::memory_order_relaxed); }
     uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
 };
@@ -34,27 +36,27 @@ struct alignas(64) lcore_counters {
     counter malformed[malformed_reason_count];
     counter non_ip_forwarded;
     counter nd_passed;
-    counter new_flows_allowed;  // policy lookups that allowed
+    counter new_flows_allowed; // policy lookups that allowed
     counter policy_lookups;
     counter ct_lookups;
     counter ct_hits;
     counter ct_creates;
-    counter ct_stateless;       // allowed first packets that may not open a flow (SYN-ACK, RST, ...)
+    counter ct_stateless; // allowed first packets that may not open a flow (SYN-ACK, RST, ...)
     counter ct_expired;
     counter ct_evicted;
-    counter ct_revalidated;     // entries re-checked after a table change
-    counter ct_revoked;         // of those, no longer allowed and removed
-    counter ct_occupancy;       // gauge
-    counter ct_states[6];       // gauge per ct_state
-    counter frag_tracked;       // first fragments whose verdict was kept
-    counter frag_followed;      // later fragments that followed a known verdict
-    counter frag_table_full;    // first fragments whose verdict could not be kept
-    counter generation;         // table generation this lcore last used (gauge)
+    counter ct_revalidated;  // entries re-checked after a table change
+    counter ct_revoked;      // of those, no longer allowed and removed
+    counter ct_occupancy;    // gauge
+    counter ct_states[6];    // gauge per ct_state
+    counter frag_tracked;    // first fragments whose verdict was kept
+    counter frag_followed;   // later fragments that followed a known verdict
+    counter frag_table_full; // first fragments whose verdict could not be kept
+    counter generation;      // table generation this lcore last used (gauge)
     counter port_rx[max_ports];
     counter port_tx[max_ports];
     counter idle_polls;
-    counter drop_log_skipped;   // drop records not handed over (ring full)
-    counter capture_skipped;    // dropped packets not captured (ring or pool full)
+    counter drop_log_skipped; // drop records not handed over (ring full)
+    counter capture_skipped;  // dropped packets not captured (ring or pool full)
 };
 
 } // namespace podgate::pipeline

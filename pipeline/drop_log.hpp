@@ -35,13 +35,14 @@ static_assert(sizeof(drop_record) == 64);
 
 // One worker's hand-over rings (owned by the control thread).
 struct drop_channel {
-    rte_ring* records = nullptr;   // drop_record elements
-    rte_ring* captures = nullptr;  // rte_mbuf* (pcapng copies); null when capture is off
+    rte_ring* records = nullptr;  // drop_record elements
+    rte_ring* captures = nullptr; // rte_mbuf* (pcapng copies); null when capture is off
     rte_mempool* capture_pool = nullptr;
     uint32_t snaplen = 256;
 
     ~drop_channel();
-    status create(unsigned worker, uint32_t records_size, bool capture, uint32_t capture_size, int socket);
+    status create(unsigned worker, uint32_t records_size, bool capture, uint32_t capture_size,
+                  int socket);
 };
 
 } // namespace podgate::pipeline

@@ -11,7 +11,7 @@
 namespace podgate::classifier::compile_detail {
 
 class identity_set {
-public:
+  public:
     identity_set() = default;
     explicit identity_set(uint32_t words) : _words(words, 0) {}
 
@@ -45,17 +45,17 @@ public:
     const std::vector<uint64_t>& words() const { return _words; }
     friend bool operator==(const identity_set&, const identity_set&) = default;
 
-private:
+  private:
     std::vector<uint64_t> _words;
 };
 
 // Interns vectors of 32- or 64-bit words: equal contents get the same id,
 // ids are dense from 0 in first-seen order.
-template <typename Word>
-class vector_interner {
-public:
+template <typename Word> class vector_interner {
+  public:
     uint32_t intern(const std::vector<Word>& v) {
-        const std::string_view key(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(Word));
+        const std::string_view key(reinterpret_cast<const char*>(v.data()),
+                                   v.size() * sizeof(Word));
         auto it = _ids.find(key);
         if (it != _ids.end()) {
             return it->second;
@@ -68,13 +68,14 @@ public:
     }
     // The id of `v` if it was interned, else UINT32_MAX (never inserts).
     uint32_t find(const std::vector<Word>& v) const {
-        auto it = _ids.find(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(Word)));
+        auto it = _ids.find(
+            std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(Word)));
         return it == _ids.end() ? UINT32_MAX : it->second;
     }
     const std::vector<Word>& at(uint32_t id) const { return _values[id]; }
     uint32_t size() const { return static_cast<uint32_t>(_values.size()); }
 
-private:
+  private:
     struct string_hash {
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

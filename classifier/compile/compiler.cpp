@@ -14,8 +14,9 @@ namespace podgate::classifier {
 namespace compile_detail {
 
 verdict non_pod_verdict(const compile_options& opt) {
-    return opt.non_pod_traffic == config::default_action::allow ? verdict{true, verdict_reason::non_pod_allowed}
-                                                                : verdict{false, verdict_reason::non_pod_denied};
+    return opt.non_pod_traffic == config::default_action::allow
+               ? verdict{true, verdict_reason::non_pod_allowed}
+               : verdict{false, verdict_reason::non_pod_denied};
 }
 
 status run_stages(context& ctx, pod_tables& pods, tables& out) {
@@ -89,7 +90,8 @@ compile_result guarded(const std::function<status(tables&)>& build) {
     } catch (const std::exception& e) {
         return fail(std::string("compile failed: ") + e.what());
     }
-    out->stats.compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    out->stats.compile_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return std::unique_ptr<const tables>(std::move(out));
 }
 

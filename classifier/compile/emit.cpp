@@ -23,21 +23,24 @@ namespace podgate::classifier::compile_detail {
 
 namespace {
 
-constexpr size_t align64(size_t n) { return (n + 63) & ~size_t{63}; }
+constexpr size_t align64(size_t n) {
+    return (n + 63) & ~size_t{63};
+}
 
 constexpr size_t huge_page = size_t{2} << 20;
 
 // A table block, zeroed, from its own mapping rather than the heap: the
 // 12 MiB of tables at 100k pods were 3,000 faults in 4 KiB pages, half the
 // time of an incremental compile on this VM; and the lookup's scattered
-// reads into the pod table and rows should miss the TLB less in 2 MiB pages. The mapping is cut to 2 MiB
-// alignment so the kernel can back it with huge pages (THP "madvise" or
-// "always"; otherwise it stays in small pages and only the fault count is
-// lost). Throws std::bad_alloc like the heap would.
+// reads into the pod table and rows should miss the TLB less in 2 MiB pages. The mapping is cut to
+// 2 MiB alignment so the kernel can back it with huge pages (THP "madvise" or "always"; otherwise
+// it stays in small pages and only the fault count is lost). Throws std::bad_alloc like the heap
+// would.
 std::unique_ptr<std::byte, tables::block_deleter> map_block(size_t bytes) {
     const size_t want = bytes >= huge_page ? (bytes + huge_page - 1) & ~(huge_page - 1) : bytes;
     const size_t slack = want >= huge_page ? huge_page : 0;
-    void* raw = mmap(nullptr, want + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* raw =
+        mmap(nullptr, want + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) {
         throw std::bad_alloc();
     }
@@ -79,9 +82,10 @@ status build_pod_tables(const context& ctx, pod_tables& out) {
     for (const auto& a : ctx.addresses) {
         const group_id in = ctx.pod_group[0][a.pod];
         const group_id eg = ctx.pod_group[1][a.pod];
-        const bool fresh = a.addr.family == ip_family::v4
-                               ? insert_pod_slot(out.v4, pod_slot_v4{a.addr.as_v4(), a.identity, in, eg})
-                               : insert_pod_slot(out.v6, pod_slot_v6{a.addr.value, a.identity, in, eg, 0});
+        const bool fresh =
+            a.addr.family == ip_family::v4
+                ? insert_pod_slot(out.v4, pod_slot_v4{a.addr.as_v4(), a.identity, in, eg})
+                : insert_pod_slot(out.v6, pod_slot_v6{a.addr.value, a.identity, in, eg, 0});
         if (!fresh) {
             return fail("address " + to_string(a.addr) + " belongs to more than one pod (" +
                         ctx.pods[a.pod]->qualified_name() + " and another)");
@@ -96,15 +100,16 @@ namespace {
 // caller with the pod block, then copied into their own block.
 struct policy_layout {
     layout l;
-    size_t at_trie4, at_trie6, at_sides, at_start, at_row, at_rows, at_attr_first, at_attr, row_bytes;
+    size_t at_trie4, at_trie6, at_sides, at_start, at_row, at_rows, at_attr_first, at_attr,
+        row_bytes;
 
     explicit policy_layout(const context& ctx)
         : at_trie4(l.take(ctx.trie[0].size() * sizeof(uint32_t))),
           at_trie6(l.take(ctx.trie[1].size() * sizeof(uint32_t))),
           at_sides(l.take(ctx.sides.size() * sizeof(side_entry))),
           at_start(l.take(ctx.seg_start.size() * sizeof(uint16_t))),
-          at_row(l.take(ctx.seg_row.size() * sizeof(row_id))), at_rows(0), at_attr_first(0), at_attr(0),
-          row_bytes(size_t{ctx.rows.size()} * ctx.row_words * sizeof(uint64_t)) {
+          at_row(l.take(ctx.seg_row.size() * sizeof(row_id))), at_rows(0), at_attr_first(0),
+          at_attr(0), row_bytes(size_t{ctx.rows.size()} * ctx.row_words * sizeof(uint64_t)) {
         at_rows = l.take(row_bytes);
         at_attr_first = l.take(ctx.attribution_first.size() * sizeof(uint32_t));
         at_attr = l.take(ctx.attribution.size() * sizeof(policy_rows));
@@ -121,12 +126,14 @@ void emit_policy_arrays(const context& ctx, const policy_layout& pl, tables& out
     std::memcpy(base + pl.at_row, ctx.seg_row.data(), ctx.seg_row.size() * sizeof(row_id));
     auto* rows = reinterpret_cast<uint64_t*>(base + pl.at_rows);
     for (uint32_t r = 0; r < ctx.rows.size(); ++r) {
-        std::memcpy(rows + size_t{r} * ctx.row_words, ctx.rows.at(r).data(), ctx.row_words * sizeof(uint64_t));
+        std::memcpy(rows + size_t{r} * ctx.row_words, ctx.rows.at(r).data(),
+                    ctx.row_words * sizeof(uint64_t));
     }
     // std::copy, not memcpy: an empty vector's data() may be null (no policies).
     std::copy(ctx.attribution_first.begin(), ctx.attribution_first.end(),
               reinterpret_cast<uint32_t*>(base + pl.at_attr_first));
-    std::copy(ctx.attribution.begin(), ctx.attribution.end(), reinterpret_cast<policy_rows*>(base + pl.at_attr));
+    std::copy(ctx.attribution.begin(), ctx.attribution.end(),
+              reinterpret_cast<policy_rows*>(base + pl.at_attr));
 
     out.trie_v4 = reinterpret_cast<const uint32_t*>(base + pl.at_trie4);
     out.trie_v6 = reinterpret_cast<const uint32_t*>(base + pl.at_trie6);
@@ -143,9 +150,11 @@ void emit_policy_arrays(const context& ctx, const policy_layout& pl, tables& out
     s.bytes_tries = pl.at_sides - pl.at_trie4;
     s.bytes_side = pl.at_rows - pl.at_sides;
     s.bytes_rows = align64(pl.row_bytes);
-    s.bytes_attribution = (pl.l.offset - pl.at_attr_first) + (ctx.sides.size() - ctx.group_sides) * sizeof(side_entry) +
-                          (ctx.seg_start.size() - ctx.group_segments) * (sizeof(uint16_t) + sizeof(row_id)) +
-                          size_t{ctx.rows.size() - ctx.group_rows} * ctx.row_words * sizeof(uint64_t);
+    s.bytes_attribution =
+        (pl.l.offset - pl.at_attr_first) +
+        (ctx.sides.size() - ctx.group_sides) * sizeof(side_entry) +
+        (ctx.seg_start.size() - ctx.group_segments) * (sizeof(uint16_t) + sizeof(row_id)) +
+        size_t{ctx.rows.size() - ctx.group_rows} * ctx.row_words * sizeof(uint64_t);
 }
 
 } // namespace
@@ -167,7 +176,8 @@ void share_policy_arrays(const tables& from, tables& to) {
     to.stats.bytes_attribution = from.stats.bytes_attribution;
 }
 
-status emit_tables(const context& ctx, const pod_tables& pods, tables& out, const tables* policy_from) {
+status emit_tables(const context& ctx, const pod_tables& pods, tables& out,
+                   const tables* policy_from) {
     const auto cap4 = static_cast<uint32_t>(pods.v4.size());
     const auto cap6 = static_cast<uint32_t>(pods.v6.size());
     layout l;
@@ -176,7 +186,8 @@ status emit_tables(const context& ctx, const pod_tables& pods, tables& out, cons
     const policy_layout pl(ctx); // the same for a full compile and one that shares its arrays
     const size_t total = l.offset + pl.l.offset;
     if (total > ctx.options.memory_budget) {
-        return fail("compiled tables need " + std::to_string(total) + " bytes, over the memory budget of " +
+        return fail("compiled tables need " + std::to_string(total) +
+                    " bytes, over the memory budget of " +
                     std::to_string(ctx.options.memory_budget) + " bytes");
     }
 

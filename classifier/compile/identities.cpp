@@ -32,7 +32,8 @@ std::vector<port_name> collect_egress_port_names(const context& ctx) {
 std::vector<uint32_t> egress_port_numbers(const context& ctx, const config::pod& p) {
     std::vector<uint32_t> numbers(ctx.egress_port_names.size(), 0);
     for (size_t i = 0; i < numbers.size(); ++i) {
-        numbers[i] = p.resolve_port(ctx.egress_port_names[i].name, ctx.egress_port_names[i].proto).value_or(0);
+        numbers[i] = p.resolve_port(ctx.egress_port_names[i].name, ctx.egress_port_names[i].proto)
+                         .value_or(0);
     }
     return numbers;
 }
@@ -61,9 +62,11 @@ void assign_identities(context& ctx) {
         const config::pod& p = *ctx.pods[pod];
         const uint32_t map_id = port_maps.intern(egress_port_numbers(ctx, p));
         const uint32_t list_id = selector_lists.intern(ctx.pod_selector_peers[pod]);
-        const uint32_t ns_list_id = namespace_lists.intern(ctx.namespace_peers[ctx.pod_namespace[pod]]);
+        const uint32_t ns_list_id =
+            namespace_lists.intern(ctx.namespace_peers[ctx.pod_namespace[pod]]);
         for (const ip_address& a : p.ips) {
-            const identity_id id = ctx.identity_keys.intern({list_id, ns_list_id, region_of(ctx, a), map_id});
+            const identity_id id =
+                ctx.identity_keys.intern({list_id, ns_list_id, region_of(ctx, a), map_id});
             ctx.addresses.push_back({a, pod, id});
         }
     }

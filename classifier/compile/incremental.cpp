@@ -356,9 +356,9 @@ compile_result incremental_compiler::update(std::shared_ptr<const config::cluste
         // Entries per family afterwards. The counts are kept, not recounted
         // (a pass over 4 MiB at 100k pods); a wrong one could fill a table.
         size_t n[2] = {st.pods.v4_addresses, st.pods.addresses - st.pods.v4_addresses};
-        assert(n[0] == static_cast<size_t>(std::count_if(
-                           st.pods.v4.begin(), st.pods.v4.end(),
-                           [](const auto& s) { return s.identity != empty_slot; })));
+        assert(n[0] == static_cast<size_t>(
+                           std::count_if(st.pods.v4.begin(), st.pods.v4.end(),
+                                         [](const auto& s) { return s.identity != empty_slot; })));
         std::unordered_set<std::string_view> gone;
         for (const auto& name : changes.removed) {
             auto it = st.records.find(name);

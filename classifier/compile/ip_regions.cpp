@@ -48,19 +48,22 @@ void build_ip_regions(context& ctx) {
             while (!stack.empty() && !stack.back().prefix.contains(q)) {
                 stack.pop_back();
             }
-            std::vector<uint32_t> blocks = stack.empty() ? std::vector<uint32_t>{} : stack.back().blocks;
+            std::vector<uint32_t> blocks =
+                stack.empty() ? std::vector<uint32_t>{} : stack.back().blocks;
             blocks.insert(blocks.end(), changes.adds.begin(), changes.adds.end());
             std::sort(blocks.begin(), blocks.end());
             blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
             std::vector<uint32_t> kept;
-            std::set_difference(blocks.begin(), blocks.end(), changes.removes.begin(), changes.removes.end(),
-                                std::back_inserter(kept));
+            std::set_difference(blocks.begin(), blocks.end(), changes.removes.begin(),
+                                changes.removes.end(), std::back_inserter(kept));
             ctx.regions[f].push_back({q, ctx.region_signatures.intern(kept)});
             stack.push_back({q, std::move(kept)});
         }
         // The trie is built shortest prefix first so longer ones overwrite.
         std::stable_sort(ctx.regions[f].begin(), ctx.regions[f].end(),
-                         [](const ip_region& a, const ip_region& b) { return a.prefix.length < b.prefix.length; });
+                         [](const ip_region& a, const ip_region& b) {
+                             return a.prefix.length < b.prefix.length;
+                         });
     }
 }
 

@@ -35,12 +35,14 @@ struct peer_scope {
     std::vector<const config::label_map*> ns_labels;    // parallel to ns_names
     std::unordered_map<std::string, uint32_t> ns_index; // name -> index
     std::vector<posting> pods_by_ns;
-    std::vector<uint32_t> pod_ns;                       // pod -> namespace index
+    std::vector<uint32_t> pod_ns; // pod -> namespace index
     // Views into the cluster's label strings, which outlive the compile.
-    std::unordered_map<std::string_view, std::unordered_map<std::string_view, posting>> pods_by_label;
+    std::unordered_map<std::string_view, std::unordered_map<std::string_view, posting>>
+        pods_by_label;
     std::unordered_map<std::string_view, posting> pods_by_key;
     mutable std::unordered_map<std::string, std::vector<uint32_t>> ns_selector_cache;
-    std::deque<config::label_map> implied; // labels of namespaces without an object (stable addresses)
+    std::deque<config::label_map>
+        implied; // labels of namespaces without an object (stable addresses)
 
     explicit peer_scope(const context& c) : ctx(c) {
         std::map<std::string_view, const config::label_map*> labels; // every namespace seen, sorted
@@ -50,7 +52,8 @@ struct peer_scope {
         for (const auto* p : c.pods) {
             if (!labels.count(p->ns)) {
                 // A namespace with no Namespace object has only the implied label.
-                labels[p->ns] = &implied.emplace_back(config::label_map{{config::namespace_name_label, p->ns}});
+                labels[p->ns] =
+                    &implied.emplace_back(config::label_map{{config::namespace_name_label, p->ns}});
             }
         }
         for (const auto& [name, l] : labels) {
@@ -103,7 +106,8 @@ struct peer_scope {
                 return;
             }
             posting both;
-            std::set_intersection(acc->begin(), acc->end(), p.begin(), p.end(), std::back_inserter(both));
+            std::set_intersection(acc->begin(), acc->end(), p.begin(), p.end(),
+                                  std::back_inserter(both));
             acc = std::move(both);
         };
         for (const auto& [k, v] : sel.match_labels) {
@@ -115,7 +119,8 @@ struct peer_scope {
                 for (const auto& v : req.values) {
                     const auto& p = label_posting(req.key, v);
                     posting merged;
-                    std::set_union(any.begin(), any.end(), p.begin(), p.end(), std::back_inserter(merged));
+                    std::set_union(any.begin(), any.end(), p.begin(), p.end(),
+                                   std::back_inserter(merged));
                     any = std::move(merged);
                 }
                 meet(std::move(any));
@@ -128,9 +133,11 @@ struct peer_scope {
     }
 
     static bool has_negative(const config::label_selector& sel) {
-        return std::any_of(sel.match_expressions.begin(), sel.match_expressions.end(), [](const auto& r) {
-            return r.op == config::selector_op::not_in || r.op == config::selector_op::does_not_exist;
-        });
+        return std::any_of(sel.match_expressions.begin(), sel.match_expressions.end(),
+                           [](const auto& r) {
+                               return r.op == config::selector_op::not_in ||
+                                      r.op == config::selector_op::does_not_exist;
+                           });
     }
 
     // An upper bound on the pods the positive requirements allow (the
@@ -154,7 +161,8 @@ struct peer_scope {
         if (scope_pods == 0) {
             return out;
         }
-        if (candidate_bound(pod_sel) < scope_pods || (namespaces.size() > 1 && !pod_sel.selects_all())) {
+        if (candidate_bound(pod_sel) < scope_pods ||
+            (namespaces.size() > 1 && !pod_sel.selects_all())) {
             if (auto candidates = positive_candidates(pod_sel)) {
                 const bool negative = has_negative(pod_sel);
                 std::vector<bool> in_scope(ns_names.size(), false);
@@ -162,7 +170,8 @@ struct peer_scope {
                     in_scope[n] = true;
                 }
                 for (uint32_t pod : *candidates) {
-                    if (in_scope[pod_ns[pod]] && (!negative || pod_sel.matches(ctx.pods[pod]->labels))) {
+                    if (in_scope[pod_ns[pod]] &&
+                        (!negative || pod_sel.matches(ctx.pods[pod]->labels))) {
                         out.push_back(pod);
                     }
                 }
@@ -183,9 +192,11 @@ struct peer_scope {
         return out;
     }
 
-    std::vector<uint32_t> pods_in(const std::string& ns, const config::label_selector& pod_sel) const {
+    std::vector<uint32_t> pods_in(const std::string& ns,
+                                  const config::label_selector& pod_sel) const {
         auto it = ns_index.find(ns);
-        return it == ns_index.end() ? std::vector<uint32_t>{} : pods_matching(pod_sel, {it->second});
+        return it == ns_index.end() ? std::vector<uint32_t>{}
+                                    : pods_matching(pod_sel, {it->second});
     }
 
     selector_peer make_peer(const config::peer& p, const std::string& policy_ns) const {
@@ -205,7 +216,8 @@ struct peer_scope {
 };
 
 std::string selector_peer_key(const config::peer& p, const std::string& policy_ns) {
-    std::string key = p.namespace_selector ? "N" + canonical(*p.namespace_selector) : "=" + policy_ns;
+    std::string key =
+        p.namespace_selector ? "N" + canonical(*p.namespace_selector) : "=" + policy_ns;
     key += field_sep;
     key += canonical(p.pod_selector ? *p.pod_selector : select_all());
     return key;
@@ -291,16 +303,17 @@ void collect_peers(context& ctx) {
                 compiled_rule cr{pi, r.peers.empty(), {}, {}, &r.ports};
                 for (const auto& peer : r.peers) {
                     if (peer.block) {
-                        auto [bit, bfresh] =
-                            block_peer_ids.try_emplace(block_key(*peer.block), static_cast<uint32_t>(ctx.block_peers.size()));
+                        auto [bit, bfresh] = block_peer_ids.try_emplace(
+                            block_key(*peer.block), static_cast<uint32_t>(ctx.block_peers.size()));
                         if (bfresh) {
                             ctx.block_peers.push_back({&*peer.block});
                         }
                         cr.block_peers.push_back(bit->second);
                         continue;
                     }
-                    auto [sit, sfresh] = selector_peer_ids.try_emplace(selector_peer_key(peer, pol.ns),
-                                                                       static_cast<uint32_t>(ctx.selector_peers.size()));
+                    auto [sit, sfresh] = selector_peer_ids.try_emplace(
+                        selector_peer_key(peer, pol.ns),
+                        static_cast<uint32_t>(ctx.selector_peers.size()));
                     if (sfresh) {
                         ctx.selector_peers.push_back(scope.make_peer(peer, pol.ns));
                     }

@@ -26,7 +26,8 @@ namespace {
 using config::direction;
 using config::port_rule;
 
-constexpr config::protocol slot_protocols[3] = {config::protocol::tcp, config::protocol::udp, config::protocol::sctp};
+constexpr config::protocol slot_protocols[3] = {config::protocol::tcp, config::protocol::udp,
+                                                config::protocol::sctp};
 
 struct contribution {
     uint32_t lo;
@@ -48,7 +49,8 @@ struct group_builder {
             const auto& numbers = ctx.identity_port_numbers[id];
             for (size_t n = 0; n < numbers.size(); ++n) {
                 if (numbers[n] != 0) {
-                    auto [it, fresh] = named_targets.try_emplace({n, numbers[n]}, identity_set(ctx.row_words));
+                    auto [it, fresh] =
+                        named_targets.try_emplace({n, numbers[n]}, identity_set(ctx.row_words));
                     it->second.set(id);
                 }
             }
@@ -77,7 +79,8 @@ struct group_builder {
     }
 
     // Everything the group's rules allow for one protocol slot.
-    std::vector<contribution> contributions(const std::vector<uint32_t>& policies, const config::pod& representative,
+    std::vector<contribution> contributions(const std::vector<uint32_t>& policies,
+                                            const config::pod& representative,
                                             unsigned slot) const {
         std::vector<contribution> out;
         for (uint32_t pol : policies) {
@@ -110,9 +113,14 @@ struct group_builder {
     void add_port(std::vector<contribution>& out, const port_rule& p, const identity_set& peers,
                   const config::pod& representative) const {
         switch (p.what) {
-        case port_rule::kind::all_ports: out.push_back({0, 65535, peers}); return;
-        case port_rule::kind::number: out.push_back({p.port, p.end_port, peers}); return;
-        case port_rule::kind::named: break;
+        case port_rule::kind::all_ports:
+            out.push_back({0, 65535, peers});
+            return;
+        case port_rule::kind::number:
+            out.push_back({p.port, p.end_port, peers});
+            return;
+        case port_rule::kind::named:
+            break;
         }
         if (dir == direction::ingress) {
             if (auto n = representative.resolve_port(p.name, p.proto)) {
@@ -121,7 +129,8 @@ struct group_builder {
             return;
         }
         const size_t name = egress_name_index(p);
-        for (auto it = named_targets.lower_bound({name, 0}); it != named_targets.end() && it->first.first == name; ++it) {
+        for (auto it = named_targets.lower_bound({name, 0});
+             it != named_targets.end() && it->first.first == name; ++it) {
             identity_set s = peers;
             s &= it->second;
             if (!s.none()) {
@@ -190,7 +199,8 @@ std::vector<uint32_t> numbers_at(const config::pod& pod, const std::vector<port_
 
 } // namespace
 
-std::vector<uint32_t> group_key(const group_interners& parts, uint32_t policy_list, const config::pod& pod) {
+std::vector<uint32_t> group_key(const group_interners& parts, uint32_t policy_list,
+                                const config::pod& pod) {
     std::vector<uint32_t> key{policy_list};
     const auto numbers = numbers_at(pod, parts.names_of_list[policy_list]);
     key.insert(key.end(), numbers.begin(), numbers.end());
@@ -199,7 +209,7 @@ std::vector<uint32_t> group_key(const group_interners& parts, uint32_t policy_li
 
 void build_sides(context& ctx) {
     ctx.rows.intern(std::vector<uint64_t>(ctx.row_words, 0)); // row 0: allows nothing
-    ctx.group_policies.assign(1, {});                        // group 0: not isolated
+    ctx.group_policies.assign(1, {});                         // group 0: not isolated
     ctx.group_pod.assign(1, 0);
     ctx.sides.assign(proto_slots, side_entry{0, 0});
     ctx.seg_start.push_back(0); // group 0's entries point here; never read
@@ -224,14 +234,16 @@ void build_sides(context& ctx) {
                 names_of_list.push_back(dir == direction::ingress ? ingress_names(ctx, policies)
                                                                   : std::vector<port_name>{});
             }
-            const uint32_t k = group_keys.intern(group_key(ctx.group_parts[d], list, *ctx.pods[pod]));
+            const uint32_t k =
+                group_keys.intern(group_key(ctx.group_parts[d], list, *ctx.pods[pod]));
             if (k == group_of_key.size()) {
                 const auto g = static_cast<group_id>(ctx.group_policies.size());
                 group_of_key.push_back(g);
                 ctx.group_policies.push_back(policies);
                 ctx.group_pod.push_back(pod);
                 for (unsigned slot = 0; slot < proto_slots; ++slot) {
-                    ctx.sides.push_back(builder.segment(builder.contributions(policies, *ctx.pods[pod], slot)));
+                    ctx.sides.push_back(
+                        builder.segment(builder.contributions(policies, *ctx.pods[pod], slot)));
                 }
             }
             ctx.pod_group[d][pod] = group_of_key[k];
@@ -280,7 +292,8 @@ void build_attribution(context& ctx) {
                 table_of_key.push_back(static_cast<group_id>(ctx.sides.size() / proto_slots));
                 group_builder& b = builders[dir_of(g)];
                 for (unsigned slot = 0; slot < proto_slots; ++slot) {
-                    ctx.sides.push_back(b.segment(b.contributions({p}, *ctx.pods[ctx.group_pod[g]], slot)));
+                    ctx.sides.push_back(
+                        b.segment(b.contributions({p}, *ctx.pods[ctx.group_pod[g]], slot)));
                 }
                 ++ctx.attribution_tables;
             }

@@ -39,9 +39,11 @@ void insert(std::vector<uint32_t>& t, uint32_t& nodes, const ip_prefix& p, uint3
             t[entry] = trie_child_flag | node;
         }
         const size_t node_base = root_size + size_t{t[entry] & ~trie_child_flag} * node_size;
-        const auto byte = static_cast<uint32_t>((addr >> (bits - consumed - trie_node_bits)) & 0xff);
+        const auto byte =
+            static_cast<uint32_t>((addr >> (bits - consumed - trie_node_bits)) & 0xff);
         if (len <= consumed + trie_node_bits) {
-            fill(t, static_cast<uint32_t>(node_base + byte), 1u << (consumed + trie_node_bits - len), value);
+            fill(t, static_cast<uint32_t>(node_base + byte),
+                 1u << (consumed + trie_node_bits - len), value);
             return;
         }
         entry = node_base + byte;

@@ -14,7 +14,7 @@ namespace podgate::classifier {
 inline constexpr uint32_t no_policy = UINT32_MAX;
 
 struct attributed {
-    uint32_t egress = no_policy;  // policy index (table_names::policies), or no_policy
+    uint32_t egress = no_policy; // policy index (table_names::policies), or no_policy
     uint32_t ingress = no_policy;
 };
 

@@ -23,13 +23,15 @@ namespace detail {
 // and the lookup 143 ns instead of 74 (bench_classifier, docs/performance.md).
 inline uint32_t fibonacci_slot(uint64_t x, uint32_t mask) noexcept {
     const unsigned bits = static_cast<unsigned>(__builtin_popcount(mask));
-    return static_cast<uint32_t>(((x * 0x9E3779B97F4A7C15ull) >> (63 - bits)) >> 1); // bits == 0: slot 0
+    return static_cast<uint32_t>(((x * 0x9E3779B97F4A7C15ull) >> (63 - bits)) >>
+                                 1); // bits == 0: slot 0
 }
 inline uint32_t home_slot_v4(uint32_t a, uint32_t mask) noexcept {
     return fibonacci_slot(a, mask);
 }
 inline uint32_t home_slot_v6(u128 a, uint32_t mask) noexcept {
-    return fibonacci_slot(static_cast<uint64_t>(a) ^ (static_cast<uint64_t>(a >> 64) * 0xC2B2AE3D27D4EB4Full), mask);
+    return fibonacci_slot(
+        static_cast<uint64_t>(a) ^ (static_cast<uint64_t>(a >> 64) * 0xC2B2AE3D27D4EB4Full), mask);
 }
 
 inline identity_id trie_v4(const uint32_t* trie, uint32_t addr) noexcept {
@@ -58,7 +60,8 @@ inline identity_id trie_v6(const uint32_t* trie, u128 addr) noexcept {
 inline endpoint_info resolve(const tables& t, const ip_address& a) noexcept {
     if (a.family == ip_family::v4) {
         const uint32_t addr = a.as_v4();
-        for (uint32_t i = detail::home_slot_v4(addr, t.pods_v4_mask);; i = (i + 1) & t.pods_v4_mask) {
+        for (uint32_t i = detail::home_slot_v4(addr, t.pods_v4_mask);;
+             i = (i + 1) & t.pods_v4_mask) {
             const pod_slot_v4& s = t.pods_v4[i];
             if (s.identity == empty_slot) {
                 break;
@@ -69,7 +72,8 @@ inline endpoint_info resolve(const tables& t, const ip_address& a) noexcept {
         }
         return {detail::trie_v4(t.trie_v4, addr), not_isolated, not_isolated, false};
     }
-    for (uint32_t i = detail::home_slot_v6(a.value, t.pods_v6_mask);; i = (i + 1) & t.pods_v6_mask) {
+    for (uint32_t i = detail::home_slot_v6(a.value, t.pods_v6_mask);;
+         i = (i + 1) & t.pods_v6_mask) {
         const pod_slot_v6& s = t.pods_v6[i];
         if (s.identity == empty_slot) {
             break;
@@ -100,15 +104,17 @@ inline bool row_has(const tables& t, row_id r, identity_id id) noexcept {
 }
 
 // The decision once both ends are resolved.
-inline verdict decide(const tables& t, const endpoint_info& src, const endpoint_info& dst, uint8_t proto,
-                      uint16_t dport) noexcept {
+inline verdict decide(const tables& t, const endpoint_info& src, const endpoint_info& dst,
+                      uint8_t proto, uint16_t dport) noexcept {
     if (!src.is_pod && !dst.is_pod) {
         return t.non_pod_verdict;
     }
-    if (src.egress != not_isolated && !row_has(t, side_row(t, src.egress, proto, dport), dst.identity)) {
+    if (src.egress != not_isolated &&
+        !row_has(t, side_row(t, src.egress, proto, dport), dst.identity)) {
         return {false, verdict_reason::policy_egress};
     }
-    if (dst.ingress != not_isolated && !row_has(t, side_row(t, dst.ingress, proto, dport), src.identity)) {
+    if (dst.ingress != not_isolated &&
+        !row_has(t, side_row(t, dst.ingress, proto, dport), src.identity)) {
         return {false, verdict_reason::policy_ingress};
     }
     return {true, verdict_reason::allowed};
@@ -120,8 +126,10 @@ inline verdict lookup(const tables& t, const flow& f) noexcept {
 
 // The pod-table line an address will probe first.
 inline void prefetch_endpoint(const tables& t, const ip_address& a) noexcept {
-    const void* line = a.family == ip_family::v4 ? static_cast<const void*>(&t.pods_v4[detail::home_slot_v4(a.as_v4(), t.pods_v4_mask)])
-                                                 : static_cast<const void*>(&t.pods_v6[detail::home_slot_v6(a.value, t.pods_v6_mask)]);
+    const void* line =
+        a.family == ip_family::v4
+            ? static_cast<const void*>(&t.pods_v4[detail::home_slot_v4(a.as_v4(), t.pods_v4_mask)])
+            : static_cast<const void*>(&t.pods_v6[detail::home_slot_v6(a.value, t.pods_v6_mask)]);
     __builtin_prefetch(line);
 }
 

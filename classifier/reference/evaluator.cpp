@@ -196,7 +196,8 @@ bool rule_allows(const config::cluster& c, const config::network_policy& pol, si
 // A policy isolates the subject on this side: same namespace, the side in
 // its policyTypes, its podSelector matches.
 bool selects(const config::network_policy& pol, const side& s) {
-    return pol.ns == s.subject->ns && pol.affects(s.dir) && pol.pod_selector.matches(s.subject->labels);
+    return pol.ns == s.subject->ns && pol.affects(s.dir) &&
+           pol.pod_selector.matches(s.subject->labels);
 }
 
 // The first selecting policy (cluster order) with a rule allowing the flow.

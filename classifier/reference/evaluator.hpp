@@ -19,7 +19,7 @@ struct options {
 };
 
 class evaluator {
-public:
+  public:
     // Keeps a reference to `c`: it must outlive the evaluator.
     explicit evaluator(const config::cluster& c, options opt = {});
 
@@ -43,7 +43,7 @@ public:
     // The pod at an address (endpoint pods only), or nullptr.
     const config::pod* pod_at(const ip_address& a) const;
 
-private:
+  private:
     const config::cluster& _cluster;
     options _options;
     std::map<ip_address, const config::pod*> _pods_by_address;

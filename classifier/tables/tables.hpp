@@ -90,19 +90,20 @@ struct policy_rows {
 };
 
 struct table_stats {
-    uint32_t pods = 0;           // endpoint pods
-    uint32_t pod_addresses = 0;  // IPv4 + IPv6 entries
+    uint32_t pods = 0;          // endpoint pods
+    uint32_t pod_addresses = 0; // IPv4 + IPv6 entries
     uint32_t policies = 0;
-    uint32_t peers = 0;          // distinct peers over all rules
+    uint32_t peers = 0; // distinct peers over all rules
     uint32_t identities = 0;
     uint32_t ingress_groups = 0; // excluding "not isolated"
     uint32_t egress_groups = 0;
-    uint32_t segments = 0;       // port segments over all side entries
-    uint32_t rows = 0;           // distinct (interned) rows
-    uint32_t trie_nodes_v4 = 0;  // 256-entry nodes below the root
+    uint32_t segments = 0;      // port segments over all side entries
+    uint32_t rows = 0;          // distinct (interned) rows
+    uint32_t trie_nodes_v4 = 0; // 256-entry nodes below the root
     uint32_t trie_nodes_v6 = 0;
-    uint32_t attribution_pairs = 0;  // (group, selecting policy) pairs
-    uint32_t attribution_tables = 0; // per-policy side tables built for them (others reuse a group's)
+    uint32_t attribution_pairs = 0; // (group, selecting policy) pairs
+    uint32_t attribution_tables =
+        0; // per-policy side tables built for them (others reuse a group's)
     size_t bytes_pod_tables = 0;
     size_t bytes_tries = 0;
     size_t bytes_side = 0;
@@ -113,7 +114,8 @@ struct table_stats {
     // also inside bytes_side and bytes_rows).
     size_t bytes_attribution = 0;
     double compile_ms = 0;
-    bool incremental = false; // pods patched into a full compile's tables (classifier/compile/incremental.hpp)
+    bool incremental =
+        false; // pods patched into a full compile's tables (classifier/compile/incremental.hpp)
     struct {
         double peers = 0, regions = 0, identities = 0, sides = 0, attribution = 0, emit = 0;
     } stage_ms; // where compile time goes
@@ -130,7 +132,7 @@ struct table_names {
 };
 
 class tables {
-public:
+  public:
     // ---- hot arrays (read by classifier/lookup) ----
     const pod_slot_v4* pods_v4 = nullptr;
     uint32_t pods_v4_mask = 0; // capacity - 1 (power of two)

@@ -20,8 +20,8 @@ std::optional<uint8_t> parse_protocol(std::string_view s) {
     static constexpr std::pair<std::string_view, uint8_t> names[] = {
         {"tcp", 6}, {"udp", 17}, {"sctp", 132}, {"icmp", 1}, {"icmpv6", 58}};
     for (const auto& [name, number] : names) {
-        if (s.size() == name.size() &&
-            std::equal(s.begin(), s.end(), name.begin(), [](char a, char b) { return (a | 0x20) == b; })) {
+        if (s.size() == name.size() && std::equal(s.begin(), s.end(), name.begin(),
+                                                  [](char a, char b) { return (a | 0x20) == b; })) {
             return number;
         }
     }
@@ -55,7 +55,8 @@ result<flow> parse_flow(std::string_view text) {
         pos = end;
     }
     if (count != words.size()) {
-        return fail("expected 5 fields (PROTO SRC_IP SRC_PORT DST_IP DST_PORT), got " + std::to_string(count));
+        return fail("expected 5 fields (PROTO SRC_IP SRC_PORT DST_IP DST_PORT), got " +
+                    std::to_string(count));
     }
     auto proto = parse_protocol(words[0]);
     auto src = parse_ip(words[1]);
@@ -85,18 +86,24 @@ result<flow> parse_flow(std::string_view text) {
 
 std::string protocol_name(uint8_t proto) {
     switch (proto) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 132: return "sctp";
-    case 1: return "icmp";
-    case 58: return "icmpv6";
-    default: return std::to_string(proto);
+    case 6:
+        return "tcp";
+    case 17:
+        return "udp";
+    case 132:
+        return "sctp";
+    case 1:
+        return "icmp";
+    case 58:
+        return "icmpv6";
+    default:
+        return std::to_string(proto);
     }
 }
 
 std::string to_string(const flow& f) {
-    return protocol_name(f.proto) + " " + to_string(f.src) + " " + std::to_string(f.sport) + " " + to_string(f.dst) +
-           " " + std::to_string(f.dport);
+    return protocol_name(f.proto) + " " + to_string(f.src) + " " + std::to_string(f.sport) + " " +
+           to_string(f.dst) + " " + std::to_string(f.dport);
 }
 
 } // namespace podgate::classifier

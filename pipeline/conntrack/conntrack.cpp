@@ -18,12 +18,18 @@ constexpr uint32_t eviction_window = 64;
 
 const char* to_string(ct_state s) noexcept {
     switch (s) {
-    case ct_state::tcp_syn_sent: return "tcp-syn-sent";
-    case ct_state::tcp_established: return "tcp-established";
-    case ct_state::tcp_closing: return "tcp-closing";
-    case ct_state::tcp_closed: return "tcp-closed";
-    case ct_state::one_way: return "one-way";
-    case ct_state::two_way: return "two-way";
+    case ct_state::tcp_syn_sent:
+        return "tcp-syn-sent";
+    case ct_state::tcp_established:
+        return "tcp-established";
+    case ct_state::tcp_closing:
+        return "tcp-closing";
+    case ct_state::tcp_closed:
+        return "tcp-closed";
+    case ct_state::one_way:
+        return "one-way";
+    case ct_state::two_way:
+        return "two-way";
     }
     return "?";
 }
@@ -37,8 +43,9 @@ result<std::unique_ptr<conntrack>> conntrack::create(const ct_config& cfg, int s
     ct->_table = std::move(*table);
     const uint64_t hz = rte_get_tsc_hz();
     const auto& t = cfg.timeouts;
-    const uint32_t seconds[ct_timeout_class_count] = {t.tcp_syn_sent, t.tcp_established, t.tcp_closing, t.tcp_closed,
-                                                      t.udp,          t.icmp,            t.sctp,        t.other};
+    const uint32_t seconds[ct_timeout_class_count] = {
+        t.tcp_syn_sent, t.tcp_established, t.tcp_closing, t.tcp_closed, t.udp, t.icmp, t.sctp,
+        t.other};
     for (unsigned c = 0; c < ct_timeout_class_count; ++c) {
         ct->_timeout_tsc[c] = seconds[c] * hz;
     }
@@ -48,19 +55,28 @@ result<std::unique_ptr<conntrack>> conntrack::create(const ct_config& cfg, int s
 
 ct_timeout_class conntrack::timeout_for(ct_state s, uint8_t proto) noexcept {
     switch (s) {
-    case ct_state::tcp_syn_sent: return ct_timeout_class::tcp_syn_sent;
-    case ct_state::tcp_established: return ct_timeout_class::tcp_established;
-    case ct_state::tcp_closing: return ct_timeout_class::tcp_closing;
-    case ct_state::tcp_closed: return ct_timeout_class::tcp_closed;
+    case ct_state::tcp_syn_sent:
+        return ct_timeout_class::tcp_syn_sent;
+    case ct_state::tcp_established:
+        return ct_timeout_class::tcp_established;
+    case ct_state::tcp_closing:
+        return ct_timeout_class::tcp_closing;
+    case ct_state::tcp_closed:
+        return ct_timeout_class::tcp_closed;
     case ct_state::one_way:
-    case ct_state::two_way: break;
+    case ct_state::two_way:
+        break;
     }
     switch (proto) {
-    case ip_proto::udp: return ct_timeout_class::udp;
+    case ip_proto::udp:
+        return ct_timeout_class::udp;
     case ip_proto::icmp:
-    case ip_proto::icmpv6: return ct_timeout_class::icmp;
-    case ip_proto::sctp: return ct_timeout_class::sctp;
-    default: return ct_timeout_class::other;
+    case ip_proto::icmpv6:
+        return ct_timeout_class::icmp;
+    case ip_proto::sctp:
+        return ct_timeout_class::sctp;
+    default:
+        return ct_timeout_class::other;
     }
 }
 
@@ -93,15 +109,16 @@ void conntrack::advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noex
     }
 }
 
-int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation, uint64_t now,
-                          bool& evicted) noexcept {
+int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi,
+                          uint64_t generation, uint64_t now, bool& evicted) noexcept {
     evicted = false;
     int32_t pos = _table->size() < _table->capacity() ? _table->add(k) : -1;
     if (pos < 0 && _when_full == ct_when_full::evict) {
         const int32_t victim = _table->oldest_evictable(
             now, eviction_window,
             [](const ct_entry& e, uint64_t t) {
-                return e.expires_tsc <= t || e.state == ct_state::tcp_syn_sent || e.state == ct_state::one_way;
+                return e.expires_tsc <= t || e.state == ct_state::tcp_syn_sent ||
+                       e.state == ct_state::one_way;
             },
             [this](const ct_entry& e) { return e.expires_tsc - timeout_tsc(e); });
         if (victim >= 0) {
@@ -120,8 +137,9 @@ int32_t conntrack::create(const ct_key& k, const parsed_packet& p, bool lo_to_hi
     e.orig_lo_to_hi = lo_to_hi;
     e.generation = generation;
     const bool syn_only = p.has_ports && (p.tcp_flags & (tcp_syn | tcp_ack)) == tcp_syn;
-    e.state = p.l4_proto == ip_proto::tcp ? (syn_only ? ct_state::tcp_syn_sent : ct_state::tcp_established)
-                                           : ct_state::one_way;
+    e.state = p.l4_proto == ip_proto::tcp
+                  ? (syn_only ? ct_state::tcp_syn_sent : ct_state::tcp_established)
+                  : ct_state::one_way;
     ++_per_state[static_cast<unsigned>(e.state)];
     e.timeout = timeout_for(e.state, p.l4_proto);
     advance(e, p, lo_to_hi); // a first packet may carry FIN or RST

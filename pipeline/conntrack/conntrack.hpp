@@ -34,37 +34,48 @@ struct ct_key {
     u128 lo_address() const noexcept { return address(lo); }
     u128 hi_address() const noexcept { return address(hi); }
 
-private:
+  private:
     static u128 address(const uint64_t (&w)[2]) noexcept { return (u128{w[1]} << 64) | w[0]; }
 };
 static_assert(sizeof(ct_key) == 40 && alignof(ct_key) == 8);
 
 enum class ct_state : uint8_t {
-    tcp_syn_sent = 0,    // embryonic: only the initiator has spoken
-    tcp_established, // the responder answered (or picked up mid-stream)
-    tcp_closing,     // a FIN was seen
-    tcp_closed,      // RST, or FIN from both sides
-    one_way,         // non-TCP, no reply yet (embryonic for eviction)
-    two_way,         // non-TCP, replies seen
+    tcp_syn_sent = 0, // embryonic: only the initiator has spoken
+    tcp_established,  // the responder answered (or picked up mid-stream)
+    tcp_closing,      // a FIN was seen
+    tcp_closed,       // RST, or FIN from both sides
+    one_way,          // non-TCP, no reply yet (embryonic for eviction)
+    two_way,          // non-TCP, replies seen
 };
 inline constexpr unsigned ct_state_count = 6;
 const char* to_string(ct_state s) noexcept;
 
 // Idle timeouts by state and protocol; an entry keeps its class, so a
 // packet refreshes the expiry with one indexed load.
-enum class ct_timeout_class : uint8_t { tcp_syn_sent, tcp_established, tcp_closing, tcp_closed, udp, icmp, sctp, other };
+enum class ct_timeout_class : uint8_t {
+    tcp_syn_sent,
+    tcp_established,
+    tcp_closing,
+    tcp_closed,
+    udp,
+    icmp,
+    sctp,
+    other
+};
 inline constexpr unsigned ct_timeout_class_count = 8;
 
 struct ct_entry {
     uint64_t expires_tsc;
-    uint64_t generation;  // table generation that admitted (or last revalidated) the flow
+    uint64_t generation; // table generation that admitted (or last revalidated) the flow
     bool in_use;
     ct_state state;
-    bool orig_lo_to_hi;   // direction of the packet that created the entry
-    uint8_t fin_seen;     // bit 0: from the lo end, bit 1: from the hi end
-    ct_timeout_class timeout; // of the current state and protocol; last seen = expires_tsc - its length
+    bool orig_lo_to_hi; // direction of the packet that created the entry
+    uint8_t fin_seen;   // bit 0: from the lo end, bit 1: from the hi end
+    ct_timeout_class
+        timeout; // of the current state and protocol; last seen = expires_tsc - its length
 };
-static_assert(sizeof(ct_entry) == 24 && sizeof(ct_key) + sizeof(ct_entry) == 64, "one cache line per flow");
+static_assert(sizeof(ct_entry) == 24 && sizeof(ct_key) + sizeof(ct_entry) == 64,
+              "one cache line per flow");
 
 // Timeouts in seconds (config keys in docs/configuration.md).
 struct ct_timeouts {
@@ -110,9 +121,11 @@ inline void make_ct_key(const parsed_packet& p, ct_key& k, bool& lo_to_hi) noexc
     k.hi[0] = static_cast<uint64_t>(hi);
     k.hi[1] = static_cast<uint64_t>(hi >> 64);
     static_assert(std::endian::native == std::endian::little && offsetof(ct_key, lo_port) == 32 &&
-                  offsetof(ct_key, hi_port) == 34 && offsetof(ct_key, proto) == 36 && offsetof(ct_key, family) == 37);
-    const uint64_t tail = uint64_t{lo_to_hi ? sport : dport} | uint64_t{lo_to_hi ? dport : sport} << 16 |
-                          uint64_t{p.l4_proto} << 32 | uint64_t{static_cast<uint8_t>(p.family)} << 40; // pad: 0
+                  offsetof(ct_key, hi_port) == 34 && offsetof(ct_key, proto) == 36 &&
+                  offsetof(ct_key, family) == 37);
+    const uint64_t tail = uint64_t{lo_to_hi ? sport : dport} |
+                          uint64_t{lo_to_hi ? dport : sport} << 16 | uint64_t{p.l4_proto} << 32 |
+                          uint64_t{static_cast<uint8_t>(p.family)} << 40; // pad: 0
     std::memcpy(reinterpret_cast<char*>(&k) + offsetof(ct_key, lo_port), &tail, sizeof tail);
 }
 inline ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
@@ -122,7 +135,7 @@ inline ct_key make_ct_key(const parsed_packet& p, bool& lo_to_hi) noexcept {
 }
 
 class conntrack {
-public:
+  public:
     static result<std::unique_ptr<conntrack>> create(const ct_config& cfg, int socket);
 
     void lookup_bulk(const ct_key** keys, uint32_t n, int32_t* positions) const noexcept {
@@ -154,15 +167,16 @@ public:
     }
     // A new allowed flow. Returns the position, or -1 when the table is full
     // and nothing could be evicted. `evicted` is set when an entry made room.
-    int32_t create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation, uint64_t now,
-                   bool& evicted) noexcept;
+    int32_t create(const ct_key& k, const parsed_packet& p, bool lo_to_hi, uint64_t generation,
+                   uint64_t now, bool& evicted) noexcept;
     void remove(int32_t pos) noexcept {
         --_per_state[static_cast<unsigned>(_table->at(pos).state)];
         _table->remove(pos);
     }
     uint32_t expire_step(uint64_t now, uint32_t budget) noexcept {
-        return _table->expire_step(now, budget,
-                                   [this](const ct_entry& e) { --_per_state[static_cast<unsigned>(e.state)]; });
+        return _table->expire_step(now, budget, [this](const ct_entry& e) {
+            --_per_state[static_cast<unsigned>(e.state)];
+        });
     }
     // Open entries in each state (for the control interface).
     uint32_t in_state(ct_state s) const noexcept { return _per_state[static_cast<unsigned>(s)]; }
@@ -175,8 +189,10 @@ public:
     uint32_t slots() const noexcept { return _table->slots(); }
     uint32_t sweep_range() const noexcept { return _table->sweep_range(); }
 
-private:
-    uint64_t timeout_tsc(const ct_entry& e) const noexcept { return _timeout_tsc[static_cast<unsigned>(e.timeout)]; }
+  private:
+    uint64_t timeout_tsc(const ct_entry& e) const noexcept {
+        return _timeout_tsc[static_cast<unsigned>(e.timeout)];
+    }
     static ct_timeout_class timeout_for(ct_state s, uint8_t proto) noexcept;
     void advance(ct_entry& e, const parsed_packet& p, bool lo_to_hi) noexcept;
     void set_state(ct_entry& e, ct_state s, uint8_t proto) noexcept {

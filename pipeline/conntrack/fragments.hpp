@@ -39,10 +39,11 @@ struct fragment_config {
 };
 
 class fragment_table {
-public:
+  public:
     static result<std::unique_ptr<fragment_table>> create(const fragment_config& cfg, int socket) {
         auto t = std::unique_ptr<fragment_table>(new fragment_table());
-        auto table = timed_table<frag_key, frag_entry>::create("podgate_frag", cfg.capacity, socket);
+        auto table =
+            timed_table<frag_key, frag_entry>::create("podgate_frag", cfg.capacity, socket);
         if (!table) {
             return fail(table.error());
         }
@@ -65,9 +66,9 @@ public:
     bool record(const parsed_packet& p, bool allow, uint64_t now) noexcept {
         int32_t pos = _table->add(key_of(p));
         if (pos < 0) {
-            const int32_t victim =
-                _table->oldest_evictable(now, 64, [](const frag_entry& e, uint64_t t) { return e.expires_tsc <= t; },
-                                         [](const frag_entry& e) { return e.last_seen_tsc; });
+            const int32_t victim = _table->oldest_evictable(
+                now, 64, [](const frag_entry& e, uint64_t t) { return e.expires_tsc <= t; },
+                [](const frag_entry& e) { return e.last_seen_tsc; });
             if (victim < 0) {
                 return false;
             }
@@ -103,7 +104,7 @@ public:
     }
     uint32_t size() const noexcept { return _table->size(); }
 
-private:
+  private:
     fragment_table() = default;
     std::unique_ptr<timed_table<frag_key, frag_entry>> _table;
     uint64_t _timeout = 0;

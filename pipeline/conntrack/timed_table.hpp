@@ -47,23 +47,21 @@
 namespace podgate::pipeline {
 
 // CRC32-C (one instruction per 8 bytes on x86).
-template <typename Key>
-struct crc_hash {
+template <typename Key> struct crc_hash {
     uint32_t operator()(const Key& k) const noexcept { return rte_hash_crc(&k, sizeof(Key), 0); }
 };
 
 // `Hash` is a parameter so tests can force every key into a few buckets.
-template <typename Key, typename Entry, typename Hash = crc_hash<Key>>
-class timed_table {
+template <typename Key, typename Entry, typename Hash = crc_hash<Key>> class timed_table {
     static_assert(sizeof(Key) % 8 == 0, "keys are hashed and compared in 8-byte words");
 
-public:
+  public:
     static constexpr uint32_t bucket_slots = 8;
     static constexpr uint32_t max_bulk = 64;
 
     // Fails when DPDK cannot allocate the table.
-    static result<std::unique_ptr<timed_table>> create(const std::string& name_prefix, uint32_t capacity,
-                                                       int socket) {
+    static result<std::unique_ptr<timed_table>> create(const std::string& name_prefix,
+                                                       uint32_t capacity, int socket) {
         static std::atomic<uint32_t> instance{0};
         const std::string name = name_prefix + std::to_string(instance.fetch_add(1));
         auto t = std::unique_ptr<timed_table>(new timed_table());
@@ -220,7 +218,8 @@ public:
     // with the oldest `last_seen(entry)` for which `evictable(entry, now)`
     // holds, or -1.
     template <typename Pred, typename LastSeen>
-    int32_t oldest_evictable(uint64_t now, uint32_t window, Pred evictable, LastSeen last_seen) const noexcept {
+    int32_t oldest_evictable(uint64_t now, uint32_t window, Pred evictable,
+                             LastSeen last_seen) const noexcept {
         int32_t best = -1;
         uint64_t best_seen = 0;
         uint32_t pos = _cursor;
@@ -242,7 +241,7 @@ public:
     // Positions ever used: all that expiry has to visit.
     uint32_t sweep_range() const noexcept { return _high_water; }
 
-private:
+  private:
     static constexpr uint32_t no_position = UINT32_MAX;
 
     // Cache-line aligned, so a record of up to 64 bytes is one line.
@@ -252,9 +251,9 @@ private:
     };
 
     struct alignas(64) bucket {
-        uint16_t sig[bucket_slots];  // 0 = free (a stored signature is never 0)
-        uint32_t pos[bucket_slots];  // no_position = free
-        uint32_t overflowed;         // entries whose home bucket precedes this one and that live past it
+        uint16_t sig[bucket_slots]; // 0 = free (a stored signature is never 0)
+        uint32_t pos[bucket_slots]; // no_position = free
+        uint32_t overflowed; // entries whose home bucket precedes this one and that live past it
     };
     static_assert(sizeof(bucket) == 64);
 
@@ -262,7 +261,8 @@ private:
     static status alloc(T*& out, const std::string& name, uint32_t count, int socket) {
         out = static_cast<T*>(rte_zmalloc_socket(name.c_str(), sizeof(T) * count, 64, socket));
         if (out == nullptr) {
-            return fail("cannot allocate " + std::to_string(sizeof(T) * uint64_t{count}) + " bytes for " + name);
+            return fail("cannot allocate " + std::to_string(sizeof(T) * uint64_t{count}) +
+                        " bytes for " + name);
         }
         return {};
     }
@@ -285,10 +285,12 @@ private:
 #if defined(__SSE2__)
         __m128i wide = _mm_setzero_si128();
         for (; w + 16 <= sizeof(Key); w += 16) {
-            wide = _mm_or_si128(wide, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pa + w)),
-                                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + w))));
+            wide = _mm_or_si128(
+                wide, _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pa + w)),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + w))));
         }
-        diff = static_cast<uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(wide, _mm_setzero_si128())) ^ 0xffff);
+        diff = static_cast<uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(wide, _mm_setzero_si128())) ^
+                                     0xffff);
 #endif
         for (; w < sizeof(Key); w += 8) {
             uint64_t x;
@@ -304,7 +306,8 @@ private:
     static uint32_t matching_slots(const bucket& b, uint16_t sig) noexcept {
 #if defined(__SSE2__)
         const __m128i sigs = _mm_load_si128(reinterpret_cast<const __m128i*>(b.sig));
-        return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi16(sigs, _mm_set1_epi16(static_cast<short>(sig)))));
+        return static_cast<uint32_t>(
+            _mm_movemask_epi8(_mm_cmpeq_epi16(sigs, _mm_set1_epi16(static_cast<short>(sig)))));
 #else
         uint32_t m = 0;
         for (uint32_t s = 0; s < bucket_slots; ++s) {

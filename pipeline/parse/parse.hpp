@@ -110,7 +110,8 @@ inline bool parse_ethernet(const span& s, parsed_packet& p) noexcept {
 
 // Fragment bookkeeping shared by both families. `offset8` is in 8-byte
 // units; `data_len` is the fragment's payload after all IP headers.
-inline bool set_fragment(parsed_packet& p, uint32_t offset8, bool more, uint32_t data_len) noexcept {
+inline bool set_fragment(parsed_packet& p, uint32_t offset8, bool more,
+                         uint32_t data_len) noexcept {
     p.is_fragment = more || offset8 != 0;
     p.is_first_fragment = p.is_fragment && offset8 == 0;
     p.more_fragments = more;
@@ -340,7 +341,8 @@ inline bool parse_l4(const span& s, parsed_packet& p) noexcept {
 // It accepts only frames the general path parses as ok and then fills in
 // exactly what that path would (tests/parse checks both on every test frame
 // and the fuzzer on every input); anything else returns false untouched.
-inline bool parse_ipv4_tcp_udp(const uint8_t* d, uint32_t visible, uint32_t frame_len, parsed_packet& p) noexcept {
+inline bool parse_ipv4_tcp_udp(const uint8_t* d, uint32_t visible, uint32_t frame_len,
+                               parsed_packet& p) noexcept {
     constexpr uint32_t l3 = 14;
     constexpr uint32_t l4 = l3 + 20;
     if (visible < l4 + 8 || load_be16(d + 12) != ethertype::ipv4 || d[l3] != 0x45) {
@@ -395,7 +397,8 @@ inline bool parse_ipv4_tcp_udp(const uint8_t* d, uint32_t visible, uint32_t fram
 } // namespace parse_detail
 
 // Every frame shape, every check (see the order at the top).
-inline void parse_general(const uint8_t* data, uint32_t len, uint32_t frame_len, parsed_packet& p) noexcept {
+inline void parse_general(const uint8_t* data, uint32_t len, uint32_t frame_len,
+                          parsed_packet& p) noexcept {
     static constexpr parsed_packet blank{};
     p = blank;
     parse_detail::span s{data, len < frame_len ? len : frame_len, frame_len};
@@ -403,7 +406,7 @@ inline void parse_general(const uint8_t* data, uint32_t len, uint32_t frame_len,
         return;
     }
     const bool l3_ok = p.ethertype == ethertype::ipv4 ? parse_detail::parse_ipv4(s, p)
-                                                     : parse_detail::parse_ipv6(s, p);
+                                                      : parse_detail::parse_ipv6(s, p);
     if (!l3_ok || (p.is_fragment && !p.is_first_fragment)) {
         return; // a later fragment carries no L4 header: ports stay unknown
     }
@@ -417,8 +420,10 @@ inline void parse_general(const uint8_t* data, uint32_t len, uint32_t frame_len,
 // In place: the worker parses straight into its burst array (one 64-byte
 // copy of a blank result instead of field-by-field initialisation and a
 // second copy out). The common shape takes the fast path.
-inline void parse_packet(const uint8_t* data, uint32_t len, uint32_t frame_len, parsed_packet& p) noexcept {
-    if (parse_detail::parse_ipv4_tcp_udp(data, len < frame_len ? len : frame_len, frame_len, p)) [[likely]] {
+inline void parse_packet(const uint8_t* data, uint32_t len, uint32_t frame_len,
+                         parsed_packet& p) noexcept {
+    if (parse_detail::parse_ipv4_tcp_udp(data, len < frame_len ? len : frame_len, frame_len, p))
+        [[likely]] {
         return;
     }
     parse_general(data, len, frame_len, p);

@@ -39,27 +39,42 @@ inline constexpr unsigned malformed_reason_count = 12;
 
 inline const char* to_string(parse_status s) noexcept {
     switch (s) {
-    case parse_status::ok: return "ok";
-    case parse_status::not_ip: return "not-ip";
-    case parse_status::malformed: return "malformed";
+    case parse_status::ok:
+        return "ok";
+    case parse_status::not_ip:
+        return "not-ip";
+    case parse_status::malformed:
+        return "malformed";
     }
     return "?";
 }
 
 inline const char* to_string(malformed_reason e) noexcept {
     switch (e) {
-    case malformed_reason::none: return "none";
-    case malformed_reason::truncated_l2: return "truncated-l2";
-    case malformed_reason::too_many_vlans: return "too-many-vlans";
-    case malformed_reason::truncated_l3: return "truncated-l3";
-    case malformed_reason::bad_version: return "bad-version";
-    case malformed_reason::bad_ihl: return "bad-ihl";
-    case malformed_reason::bad_ip_length: return "bad-ip-length";
-    case malformed_reason::bad_ext_chain: return "bad-ext-chain";
-    case malformed_reason::bad_fragment: return "bad-fragment";
-    case malformed_reason::truncated_l4: return "truncated-l4";
-    case malformed_reason::bad_l4_header: return "bad-l4-header";
-    case malformed_reason::headers_too_long: return "headers-too-long";
+    case malformed_reason::none:
+        return "none";
+    case malformed_reason::truncated_l2:
+        return "truncated-l2";
+    case malformed_reason::too_many_vlans:
+        return "too-many-vlans";
+    case malformed_reason::truncated_l3:
+        return "truncated-l3";
+    case malformed_reason::bad_version:
+        return "bad-version";
+    case malformed_reason::bad_ihl:
+        return "bad-ihl";
+    case malformed_reason::bad_ip_length:
+        return "bad-ip-length";
+    case malformed_reason::bad_ext_chain:
+        return "bad-ext-chain";
+    case malformed_reason::bad_fragment:
+        return "bad-fragment";
+    case malformed_reason::truncated_l4:
+        return "truncated-l4";
+    case malformed_reason::bad_l4_header:
+        return "bad-l4-header";
+    case malformed_reason::headers_too_long:
+        return "headers-too-long";
     }
     return "?";
 }
@@ -83,8 +98,8 @@ inline constexpr uint8_t sctp = 132;
 namespace ethertype {
 inline constexpr uint16_t ipv4 = 0x0800;
 inline constexpr uint16_t ipv6 = 0x86dd;
-inline constexpr uint16_t vlan = 0x8100;   // 802.1Q
-inline constexpr uint16_t qinq = 0x88a8;   // 802.1ad service tag
+inline constexpr uint16_t vlan = 0x8100;     // 802.1Q
+inline constexpr uint16_t qinq = 0x88a8;     // 802.1ad service tag
 inline constexpr uint16_t qinq_old = 0x9100; // pre-802.1ad QinQ
 } // namespace ethertype
 

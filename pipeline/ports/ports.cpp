@@ -29,16 +29,19 @@ std::string port_name(uint16_t port) {
 }
 
 std::string port_error(uint16_t port, const std::string& what, int rc) {
-    return "port " + std::to_string(port) + " (" + port_name(port) + "): " + what + ": " + rte_strerror(-rc);
+    return "port " + std::to_string(port) + " (" + port_name(port) + "): " + what + ": " +
+           rte_strerror(-rc);
 }
 
 std::string plan_pairs(const port_options& opt, std::vector<port_plan>& plans) {
     const uint16_t count = rte_eth_dev_count_avail();
     if (count == 0) {
-        return "no ports: bind a NIC to a DPDK driver or give --vdev (e.g. net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap)";
+        return "no ports: bind a NIC to a DPDK driver or give --vdev (e.g. "
+               "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap)";
     }
     if (count > max_ports) {
-        return std::to_string(count) + " ports; podgate handles at most " + std::to_string(max_ports);
+        return std::to_string(count) + " ports; podgate handles at most " +
+               std::to_string(max_ports);
     }
     std::vector<std::pair<uint16_t, uint16_t>> pairs = opt.pairs;
     if (pairs.empty()) {
@@ -50,15 +53,17 @@ std::string plan_pairs(const port_options& opt, std::vector<port_plan>& plans) {
     for (const auto& [a, b] : pairs) {
         for (uint16_t p : {a, b}) {
             if (p >= max_ports) { // counters are arrays indexed by port id
-                return "port " + std::to_string(p) + ": podgate handles port ids below " + std::to_string(max_ports);
+                return "port " + std::to_string(p) + ": podgate handles port ids below " +
+                       std::to_string(max_ports);
             }
             if (!rte_eth_dev_is_valid_port(p)) {
-                return "port-pairs: port " + std::to_string(p) + " does not exist (" + std::to_string(count) +
-                       " ports)";
+                return "port-pairs: port " + std::to_string(p) + " does not exist (" +
+                       std::to_string(count) + " ports)";
             }
         }
         if (used.count(a) || (a != b && used.count(b))) {
-            return "port-pairs: port " + std::to_string(used.count(a) ? a : b) + " is in more than one pair";
+            return "port-pairs: port " + std::to_string(used.count(a) ? a : b) +
+                   " is in more than one pair";
         }
         used.insert(a);
         used.insert(b);
@@ -80,7 +85,8 @@ status start_ports(const port_options& opt, unsigned workers, port_setup& out) {
     for (auto& plan : out.ports) {
         rte_eth_dev_info info{};
         rte_eth_dev_info_get(plan.port, &info);
-        plan.queues = static_cast<uint16_t>(std::min<unsigned>({workers, info.max_rx_queues, info.max_tx_queues}));
+        plan.queues = static_cast<uint16_t>(
+            std::min<unsigned>({workers, info.max_rx_queues, info.max_tx_queues}));
     }
     for (auto& plan : out.ports) {
         const auto peer = std::find_if(out.ports.begin(), out.ports.end(),
@@ -94,11 +100,12 @@ status start_ports(const port_options& opt, unsigned workers, port_setup& out) {
     }
     const unsigned cache = 256;
     mbufs += size_t{workers} * (2 * max_burst + cache) + 2048 + opt.extra_mbufs;
-    out.pool = rte_pktmbuf_pool_create("podgate_mbufs", static_cast<unsigned>(mbufs), cache, 0,
-                                       RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    out.pool =
+        rte_pktmbuf_pool_create("podgate_mbufs", static_cast<unsigned>(mbufs), cache, 0,
+                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (out.pool == nullptr) {
-        return fail("cannot create a pool of " + std::to_string(mbufs) + " mbufs: " + rte_strerror(rte_errno) +
-                    " (give DPDK more memory: -m, or reserve hugepages)");
+        return fail("cannot create a pool of " + std::to_string(mbufs) + " mbufs: " +
+                    rte_strerror(rte_errno) + " (give DPDK more memory: -m, or reserve hugepages)");
     }
 
     for (auto& plan : out.ports) {
@@ -110,10 +117,12 @@ status start_ports(const port_options& opt, unsigned workers, port_setup& out) {
             conf.rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
             conf.rx_adv_conf.rss_conf.rss_key_len = sizeof symmetric_rss_key;
             conf.rx_adv_conf.rss_conf.rss_hf =
-                (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP) & info.flow_type_rss_offloads;
+                (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP) &
+                info.flow_type_rss_offloads;
         }
         if (int rc = rte_eth_dev_configure(plan.port, plan.queues, plan.queues, &conf); rc < 0) {
-            return fail(port_error(plan.port, "configure " + std::to_string(plan.queues) + " queues", rc));
+            return fail(
+                port_error(plan.port, "configure " + std::to_string(plan.queues) + " queues", rc));
         }
         uint16_t rxd = opt.rx_descriptors;
         uint16_t txd = opt.tx_descriptors;
@@ -122,7 +131,8 @@ status start_ports(const port_options& opt, unsigned workers, port_setup& out) {
         }
         const int socket = rte_eth_dev_socket_id(plan.port);
         for (uint16_t q = 0; q < plan.queues; ++q) {
-            if (int rc = rte_eth_rx_queue_setup(plan.port, q, rxd, socket, nullptr, out.pool); rc < 0) {
+            if (int rc = rte_eth_rx_queue_setup(plan.port, q, rxd, socket, nullptr, out.pool);
+                rc < 0) {
                 return fail(port_error(plan.port, "rx queue " + std::to_string(q), rc));
             }
             if (int rc = rte_eth_tx_queue_setup(plan.port, q, txd, socket, nullptr); rc < 0) {
@@ -130,7 +140,8 @@ status start_ports(const port_options& opt, unsigned workers, port_setup& out) {
             }
         }
         if (opt.promiscuous) {
-            rte_eth_promiscuous_enable(plan.port); // a bump in the wire sees every MAC; -ENOTSUP is fine
+            rte_eth_promiscuous_enable(
+                plan.port); // a bump in the wire sees every MAC; -ENOTSUP is fine
         }
         if (int rc = rte_eth_dev_start(plan.port); rc < 0) {
             return fail(port_error(plan.port, "start", rc));

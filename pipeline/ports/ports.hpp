@@ -18,7 +18,8 @@
 namespace podgate::pipeline {
 
 struct port_options {
-    std::vector<std::pair<uint16_t, uint16_t>> pairs; // empty: (0,1), (2,3), ...; a (p,p) pair hairpins
+    std::vector<std::pair<uint16_t, uint16_t>>
+        pairs; // empty: (0,1), (2,3), ...; a (p,p) pair hairpins
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
     // Added to what the queues need: for PMDs that hold mbufs of their own

@@ -79,15 +79,24 @@ void worker::keep_fragment_verdict(const parsed_packet& p, bool allow) noexcept 
 
 void worker::report_drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept {
     if (r != verdict_reason::malformed && r != verdict_reason::tx_full) {
-        drop_record rec{p.src, p.dst, _now, _generation, p.sport, p.dport, p.l4_proto,
-                              static_cast<uint8_t>(p.family), static_cast<uint8_t>(r), static_cast<uint8_t>(_rx_port), {}};
+        drop_record rec{p.src,
+                        p.dst,
+                        _now,
+                        _generation,
+                        p.sport,
+                        p.dport,
+                        p.l4_proto,
+                        static_cast<uint8_t>(p.family),
+                        static_cast<uint8_t>(r),
+                        static_cast<uint8_t>(_rx_port),
+                        {}};
         if (rte_ring_sp_enqueue_elem(_drops_out->records, &rec, sizeof rec) != 0) {
             _counters->drop_log_skipped.add(1);
         }
     }
     if (_drops_out->captures != nullptr) {
-        rte_mbuf* copy = rte_pcapng_copy(_rx_port, _rx_queue, m, _drops_out->capture_pool, _drops_out->snaplen,
-                                         _now, RTE_PCAPNG_DIRECTION_IN);
+        rte_mbuf* copy = rte_pcapng_copy(_rx_port, _rx_queue, m, _drops_out->capture_pool,
+                                         _drops_out->snaplen, _now, RTE_PCAPNG_DIRECTION_IN);
         if (copy == nullptr || rte_ring_sp_enqueue(_drops_out->captures, copy) != 0) {
             rte_pktmbuf_free(copy);
             _counters->capture_skipped.add(1);
@@ -103,14 +112,17 @@ classifier::verdict worker::revalidate(const classifier::tables& t, int32_t pos)
     }
     ct_key k;
     if (!_ct->key(pos, k)) {
-        return {false, classifier::verdict_reason::non_pod_denied}; // cannot happen for a live entry: never fail open
+        return {false, classifier::verdict_reason::non_pod_denied}; // cannot happen for a live
+                                                                    // entry: never fail open
     }
     // Re-check as a new flow in its original direction.
     const auto family = static_cast<ip_family>(k.family);
     const bool lo_first = e.orig_lo_to_hi;
     const classifier::flow f{{family, lo_first ? k.lo_address() : k.hi_address()},
-                             {family, lo_first ? k.hi_address() : k.lo_address()}, k.proto,
-                             lo_first ? k.lo_port : k.hi_port, lo_first ? k.hi_port : k.lo_port};
+                             {family, lo_first ? k.hi_address() : k.lo_address()},
+                             k.proto,
+                             lo_first ? k.lo_port : k.hi_port,
+                             lo_first ? k.hi_port : k.lo_port};
     _counters->ct_revalidated.add(1);
     const auto v = classifier::lookup(t, f);
     if (v.allow) {
@@ -122,8 +134,8 @@ classifier::verdict worker::revalidate(const classifier::tables& t, int32_t pos)
     return v;
 }
 
-uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port,
-                               rte_mbuf** forward, uint64_t now) noexcept {
+uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uint16_t n,
+                               uint16_t rx_port, rte_mbuf** forward, uint64_t now) noexcept {
     _rx_port = rx_port;
     _now = now;
     _generation = t.generation;
@@ -166,7 +178,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             _counters->nd_passed.add(1); // neighbour discovery always passes
             action[i] = pass;
         } else if (p.is_fragment && !p.is_first_fragment) {
-            action[i] = later_fragment; // after every first fragment of the burst has its verdict (step 5)
+            action[i] =
+                later_fragment; // after every first fragment of the burst has its verdict (step 5)
         } else if (trackable(p)) {
             make_ct_key(p, keys[nkeys], lo_to_hi[nkeys]);
             hashes[nkeys] = _ct->probe(keys[nkeys]);
@@ -249,7 +262,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
                 // in the burst may have evicted it and taken the position.
                 ct_key live;
                 if (std::memcmp(&keys[created_key[c]], &keys[k], sizeof(ct_key)) == 0 &&
-                    _ct->key(created_pos[c], live) && std::memcmp(&live, &keys[k], sizeof(ct_key)) == 0) {
+                    _ct->key(created_pos[c], live) &&
+                    std::memcmp(&live, &keys[k], sizeof(ct_key)) == 0) {
                     _ct->touch(created_pos[c], pp[i], lo_to_hi[k], now);
                     followed = true;
                 }
@@ -277,7 +291,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             _counters->ct_stateless.add(1); // allowed on its own, but opens no reverse path
         } else if (k >= 0) {
             bool evicted = false;
-            const int32_t pos = _ct->create(keys[k], pp[i], lo_to_hi[k], t.generation, now, evicted);
+            const int32_t pos =
+                _ct->create(keys[k], pp[i], lo_to_hi[k], t.generation, now, evicted);
             if (pos < 0) {
                 action[i] = dropped;
                 drop(pkts[i], pp[i], verdict_reason::conntrack_full);
@@ -303,7 +318,8 @@ uint16_t worker::process_burst(const classifier::tables& t, rte_mbuf** pkts, uin
             action[i] = pass;
         } else {
             action[i] = dropped;
-            drop(pkts[i], pp[i], verdict ? verdict_reason::fragment_denied : verdict_reason::fragment_orphan);
+            drop(pkts[i], pp[i],
+                 verdict ? verdict_reason::fragment_denied : verdict_reason::fragment_orphan);
         }
     }
 

@@ -21,7 +21,8 @@ static_assert(sizeof(lcore_counters::ct_states) / sizeof(counter) == ct_state_co
 } // namespace
 
 result<std::unique_ptr<worker>> worker::create(unsigned thread_id, const worker_config& cfg,
-                                               table_slot& tables, lcore_counters& counters, int socket) {
+                                               table_slot& tables, lcore_counters& counters,
+                                               int socket) {
     auto w = std::unique_ptr<worker>(new worker());
     w->_thread = thread_id;
     w->_cfg = cfg;

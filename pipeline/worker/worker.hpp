@@ -27,7 +27,7 @@ inline constexpr uint32_t expiry_step_max = 256;
 // fills) are due for an expiry look, at one sweep per `sweep_tsc`; the
 // remainder carries over.
 class expiry_pace {
-public:
+  public:
     void start(uint64_t now, uint64_t sweep_tsc) noexcept {
         _last = now;
         _sweep_tsc = sweep_tsc;
@@ -46,7 +46,7 @@ public:
         return static_cast<uint32_t>(n);
     }
 
-private:
+  private:
     uint64_t _last = 0;
     uint64_t _sweep_tsc = 1;
     uint64_t _tsc_per_slot = 1;
@@ -83,10 +83,11 @@ struct worker_config {
 };
 
 class worker {
-public:
+  public:
     // Creates the per-lcore tables on `socket`. Control thread only.
     static result<std::unique_ptr<worker>> create(unsigned thread_id, const worker_config& cfg,
-                                                  table_slot& tables, lcore_counters& counters, int socket);
+                                                  table_slot& tables, lcore_counters& counters,
+                                                  int socket);
 
     void assign(const queue_assignment& q) { _queues.push_back(q); }
     // Where to report drops (null: count only). Set before run().
@@ -96,8 +97,8 @@ public:
     // Classifies a burst received on `rx_port`. Forwarded packets are moved to
     // `forward` (in arrival order) and their count returned; dropped packets
     // are freed and counted. `n` <= max_burst.
-    uint16_t process_burst(const classifier::tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port,
-                           rte_mbuf** forward, uint64_t now) noexcept;
+    uint16_t process_burst(const classifier::tables& t, rte_mbuf** pkts, uint16_t n,
+                           uint16_t rx_port, rte_mbuf** forward, uint64_t now) noexcept;
 
     // The poll loop, until `stop` becomes true. Runs on the worker lcore.
     void run(const std::atomic<bool>& stop) noexcept;
@@ -117,7 +118,7 @@ public:
 
     const conntrack& connections() const { return *_ct; }
 
-private:
+  private:
     worker() = default;
     void drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept;
     void report_drop(rte_mbuf* m, const parsed_packet& p, verdict_reason r) noexcept;

@@ -35,8 +35,9 @@ std::string write_config(const std::string& text) {
 
 TEST(Options, CommandLineValues) {
     daemon_options o;
-    ASSERT_EQ(parse({"--manifests", "a", "--manifests=b", "--non-pod-traffic", "deny", "--conntrack-capacity", "4096",
-                     "--conntrack-timeout", "udp=5", "--port-pairs", "0:1,2:2", "--exit-on-idle", "250"},
+    ASSERT_EQ(parse({"--manifests", "a", "--manifests=b", "--non-pod-traffic", "deny",
+                     "--conntrack-capacity", "4096", "--conntrack-timeout", "udp=5", "--port-pairs",
+                     "0:1,2:2", "--exit-on-idle", "250"},
                     o),
               "");
     EXPECT_EQ(o.manifests, (std::vector<std::string>{"a", "b"}));
@@ -50,13 +51,15 @@ TEST(Options, CommandLineValues) {
 
 TEST(Options, ErrorsNameTheOption) {
     daemon_options o;
-    EXPECT_EQ(parse({"--manifests", "a", "--bogus", "1"}, o), "unknown option --bogus (see --help)");
+    EXPECT_EQ(parse({"--manifests", "a", "--bogus", "1"}, o),
+              "unknown option --bogus (see --help)");
     daemon_options o2;
     EXPECT_EQ(parse({"--manifests", "a", "--non-pod-traffic", "maybe"}, o2),
               "--non-pod-traffic: invalid value \"maybe\": expected allow|deny");
     daemon_options o3;
-    EXPECT_EQ(parse({"--manifests", "a", "--conntrack-capacity", "12x"}, o3),
-              "--conntrack-capacity: invalid value \"12x\": expected a whole number from 8 to 268435456");
+    EXPECT_EQ(
+        parse({"--manifests", "a", "--conntrack-capacity", "12x"}, o3),
+        "--conntrack-capacity: invalid value \"12x\": expected a whole number from 8 to 268435456");
     daemon_options o4;
     EXPECT_EQ(parse({"--non-pod-traffic", "deny"}, o4),
               "no manifests: give --manifests PATH (or manifests: in the config file)");
@@ -86,15 +89,18 @@ TEST(Options, ConfigFileErrorsNameFileLineAndKey) {
     const auto path = write_config("manifests: [a]\nconntrack-capacity: lots\n");
     daemon_options o;
     EXPECT_EQ(parse({"--config", path}, o),
-              path + ":2: conntrack-capacity: invalid value \"lots\": expected a whole number from 8 to 268435456");
+              path + ":2: conntrack-capacity: invalid value \"lots\": expected a whole number from "
+                     "8 to 268435456");
     const auto path2 = write_config("manifests: [a]\n\nconntrak-capacity: 5\n");
     daemon_options o2;
-    EXPECT_EQ(parse({"--config", path2}, o2), path2 + ":3: unknown key \"conntrak-capacity\" (see podgate --help for the keys)");
+    EXPECT_EQ(parse({"--config", path2}, o2),
+              path2 + ":3: unknown key \"conntrak-capacity\" (see podgate --help for the keys)");
     const auto path3 = write_config("manifests: [a\n");
     daemon_options o3;
     EXPECT_NE(parse({"--config", path3}, o3).find(path3 + ":"), std::string::npos);
     daemon_options o4;
-    EXPECT_EQ(parse({"--config", "/nonexistent/podgate.yaml"}, o4), "/nonexistent/podgate.yaml: cannot read config file");
+    EXPECT_EQ(parse({"--config", "/nonexistent/podgate.yaml"}, o4),
+              "/nonexistent/podgate.yaml: cannot read config file");
     for (const auto& p : {path, path2, path3}) {
         std::remove(p.c_str());
     }

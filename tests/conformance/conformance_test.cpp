@@ -195,7 +195,8 @@ TEST(conformance_data, truth_table_parser_rejects_bad_tables) {
     ASSERT_FALSE(bad_cell);
     EXPECT_NE(bad_cell.error().find("line 4"), std::string::npos) << bad_cell.error();
     EXPECT_FALSE(parse_expectation("families: ipv4\nports: 80/TCP 80/TCP\n-\tx/a\nx/a\t.\n"));
-    const auto ok = parse_expectation("families: ipv4\nports: 81/UDP\n-\tx/a\tx/b\nx/a\tX\t.\nx/b\t.\t.\n");
+    const auto ok =
+        parse_expectation("families: ipv4\nports: 81/UDP\n-\tx/a\tx/b\nx/a\tX\t.\nx/b\t.\t.\n");
     ASSERT_TRUE(ok) << ok.error();
     ASSERT_EQ(ok->tables.size(), 1u);
     const truth_table& t = ok->tables.at({81, 17});

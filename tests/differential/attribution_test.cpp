@@ -46,7 +46,9 @@ struct attribution_tally {
 };
 
 std::string policy_name(const config::cluster& c, uint32_t p) {
-    return p == no_policy ? "none" : p < c.policies.size() ? c.policies[p].qualified_name() : "#" + std::to_string(p);
+    return p == no_policy          ? "none"
+           : p < c.policies.size() ? c.policies[p].qualified_name()
+                                   : "#" + std::to_string(p);
 }
 
 // Compares compiled and reference attribution flow by flow; reports the first
@@ -55,7 +57,8 @@ std::string policy_name(const config::cluster& c, uint32_t p) {
 template <typename Pick>
 size_t compare_attribution(const context& ctx, const classifier::tables& t,
                            const classifier::reference::evaluator& reference,
-                           const std::vector<classifier::flow>& flows, Pick pick, attribution_tally& tally) {
+                           const std::vector<classifier::flow>& flows, Pick pick,
+                           attribution_tally& tally) {
     constexpr size_t max_reported = 3;
     size_t mismatches = 0;
     std::string replay;
@@ -91,29 +94,32 @@ size_t compare_attribution(const context& ctx, const classifier::tables& t,
                       << reference.explain(f);
     }
     if (mismatches > max_reported) {
-        ADD_FAILURE() << ctx.what << ": " << mismatches << " of " << flows.size() << " flows differ (first "
-                      << max_reported << " shown)";
+        ADD_FAILURE() << ctx.what << ": " << mismatches << " of " << flows.size()
+                      << " flows differ (first " << max_reported << " shown)";
     }
     return mismatches;
 }
 
 // Compiles and compares; also checks that every side of every flow the
 // compiled lookup allows is credited when it is isolated.
-void check_attribution(const context& ctx, const std::vector<classifier::flow>& flows, attribution_tally& tally) {
+void check_attribution(const context& ctx, const std::vector<classifier::flow>& flows,
+                       attribution_tally& tally) {
     const auto compiled = classifier::compile(*ctx.cluster);
     ASSERT_TRUE(compiled) << ctx.what << ": " << compiled.error();
     const classifier::tables& t = *compiled.value();
     const classifier::reference::evaluator reference(*ctx.cluster, {});
     compare_attribution(
-        ctx, t, reference, flows, [&](const classifier::flow& f) { return classifier::attribute(t, f); },
-        tally);
+        ctx, t, reference, flows,
+        [&](const classifier::flow& f) { return classifier::attribute(t, f); }, tally);
     for (const auto& f : flows) {
         if (!classifier::lookup(t, f).allow) {
             continue;
         }
         const auto a = classifier::attribute(t, f);
-        const bool egress_isolated = classifier::resolve(t, f.src).egress != classifier::not_isolated;
-        const bool ingress_isolated = classifier::resolve(t, f.dst).ingress != classifier::not_isolated;
+        const bool egress_isolated =
+            classifier::resolve(t, f.src).egress != classifier::not_isolated;
+        const bool ingress_isolated =
+            classifier::resolve(t, f.dst).ingress != classifier::not_isolated;
         ASSERT_EQ(a.egress != no_policy, egress_isolated) << ctx.what << ": " << describe(f);
         ASSERT_EQ(a.ingress != no_policy, ingress_isolated) << ctx.what << ": " << describe(f);
     }
@@ -129,17 +135,20 @@ TEST(attribution, compiled_equals_reference_on_adversarial_clusters) {
     for (uint64_t seed = first; seed < last; ++seed) {
         const config::cluster c = synth::generate_adversarial(attribution_shape(seed));
         const auto flows = flow_source(c, seed * 7919 + 3).take(per_cluster);
-        check_attribution({"attribution seed " + std::to_string(seed), &c, config::default_action::allow}, flows,
-                          tally);
+        check_attribution(
+            {"attribution seed " + std::to_string(seed), &c, config::default_action::allow}, flows,
+            tally);
         if (HasFailure()) {
             return; // one failing cluster is enough to read; the seed replays it
         }
     }
-    std::printf("[ attribution ] %llu flows; credited egress %llu, ingress %llu, not the first selecting "
-                "policy %llu\n",
-                static_cast<unsigned long long>(tally.flows), static_cast<unsigned long long>(tally.credited[0]),
-                static_cast<unsigned long long>(tally.credited[1]),
-                static_cast<unsigned long long>(tally.not_first));
+    std::printf(
+        "[ attribution ] %llu flows; credited egress %llu, ingress %llu, not the first selecting "
+        "policy %llu\n",
+        static_cast<unsigned long long>(tally.flows),
+        static_cast<unsigned long long>(tally.credited[0]),
+        static_cast<unsigned long long>(tally.credited[1]),
+        static_cast<unsigned long long>(tally.not_first));
     if (only == 0) {
         // The comparison proves little unless both sides were credited, and
         // often a policy that is not simply the first selecting one.
@@ -150,22 +159,26 @@ TEST(attribution, compiled_equals_reference_on_adversarial_clusters) {
 }
 
 TEST(attribution, compiled_equals_reference_on_a_scale_cluster) {
-    const config::cluster c = synth::generate_scale({.pods = 1500, .policies = 150, .namespaces = 30, .seed = 21});
+    const config::cluster c =
+        synth::generate_scale({.pods = 1500, .policies = 150, .namespaces = 30, .seed = 21});
     const auto flows = flow_source(c, 21).take(env_u64("PODGATE_DIFF_FLOWS", default_flows) * 4);
     attribution_tally tally;
-    check_attribution({"attribution scale seed 21", &c, config::default_action::allow}, flows, tally);
-    std::printf("[ attribution scale ] %llu flows; credited egress %llu, ingress %llu, not first %llu\n",
-                static_cast<unsigned long long>(tally.flows), static_cast<unsigned long long>(tally.credited[0]),
-                static_cast<unsigned long long>(tally.credited[1]),
-                static_cast<unsigned long long>(tally.not_first));
+    check_attribution({"attribution scale seed 21", &c, config::default_action::allow}, flows,
+                      tally);
+    std::printf(
+        "[ attribution scale ] %llu flows; credited egress %llu, ingress %llu, not first %llu\n",
+        static_cast<unsigned long long>(tally.flows),
+        static_cast<unsigned long long>(tally.credited[0]),
+        static_cast<unsigned long long>(tally.credited[1]),
+        static_cast<unsigned long long>(tally.not_first));
     EXPECT_GT(tally.credited[0] + tally.credited[1], 0u);
 }
 
 // The comparison must catch a wrong rule: crediting the *last* admitting
 // policy instead of the first differs from the reference on these flows.
 TEST(attribution, a_last_instead_of_first_attribution_is_reported) {
-    const auto last_admitting = [](const classifier::tables& t, classifier::group_id g, classifier::identity_id peer,
-                                   const classifier::flow& f) {
+    const auto last_admitting = [](const classifier::tables& t, classifier::group_id g,
+                                   classifier::identity_id peer, const classifier::flow& f) {
         uint32_t found = no_policy;
         if (g == classifier::not_isolated) {
             return found;
@@ -189,16 +202,17 @@ TEST(attribution, a_last_instead_of_first_attribution_is_reported) {
             const auto src = classifier::resolve(t, f.src);
             const auto dst = classifier::resolve(t, f.dst);
             return classifier::attributed{last_admitting(t, src.egress, dst.identity, f),
-                                         last_admitting(t, dst.ingress, src.identity, f)};
+                                          last_admitting(t, dst.ingress, src.identity, f)};
         };
         attribution_tally tally;
         ::testing::TestPartResultArray reported;
         {
             const ::testing::ScopedFakeTestPartResultReporter capture(
-                ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &reported);
-            mismatches = compare_attribution({"self-test seed " + std::to_string(seed), &c,
-                                              config::default_action::allow},
-                                             t, classifier::reference::evaluator(c, {}), flows, wrong, tally);
+                ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD,
+                &reported);
+            mismatches = compare_attribution(
+                {"self-test seed " + std::to_string(seed), &c, config::default_action::allow}, t,
+                classifier::reference::evaluator(c, {}), flows, wrong, tally);
         }
         if (mismatches > 0) {
             ASSERT_GT(reported.size(), 0);

@@ -90,10 +90,9 @@ size_t compare_verdicts(const context& ctx, const classifier::reference::evaluat
         ADD_FAILURE() << ctx.what << ", non_pod_traffic " << to_string(ctx.non_pod) << ": flow #"
                       << i << " " << describe(flows[i]) << "\n  reference: " << show(expected[i])
                       << "\n  " << actual_name << ": " << show(actual[i])
-                      << "\n  cluster written to " << replay
-                      << " (replay: podgate-policy explain " << replay << " --non-pod-traffic "
-                      << to_string(ctx.non_pod) << " --flow \"" << classifier::to_string(flows[i])
-                      << "\")\n  reference explain:\n"
+                      << "\n  cluster written to " << replay << " (replay: podgate-policy explain "
+                      << replay << " --non-pod-traffic " << to_string(ctx.non_pod) << " --flow \""
+                      << classifier::to_string(flows[i]) << "\")\n  reference explain:\n"
                       << reference.explain(flows[i]);
     }
     if (mismatches > max_reported) {
@@ -141,8 +140,9 @@ std::string reason_tally::summary() const {
     const char* sep = "";
     for (size_t r = 0; r < count.size(); ++r) {
         if (classifier::from_classifier(static_cast<classifier::verdict_reason>(r))) {
-            s << std::exchange(sep, ", ") << classifier::to_string(static_cast<classifier::verdict_reason>(r))
-              << " " << count[r];
+            s << std::exchange(sep, ", ")
+              << classifier::to_string(static_cast<classifier::verdict_reason>(r)) << " "
+              << count[r];
         }
     }
     return s.str();

@@ -3,7 +3,8 @@
 // must hold the invariants the compiler relies on; a violation traps.
 //
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/fuzz_manifest.cpp config/*.cpp $(pkg-config --cflags --libs yaml-cpp spdlog) -o fuzz_manifest
+//     tests/fuzz/fuzz_manifest.cpp config/*.cpp $(pkg-config --cflags --libs yaml-cpp spdlog) -o
+//     fuzz_manifest
 //   ./fuzz_manifest -max_len=8192 tests/fuzz/manifest_corpus
 
 #include "config/manifest_loader.hpp"
@@ -35,7 +36,8 @@ void check_policy(const network_policy& np) {
                 }
             }
             for (const auto& p : r.peers) {
-                check(p.block.has_value() != (p.pod_selector.has_value() || p.namespace_selector.has_value()));
+                check(p.block.has_value() !=
+                      (p.pod_selector.has_value() || p.namespace_selector.has_value()));
                 if (p.block) {
                     for (const auto& e : p.block->except) {
                         check(p.block->cidr.contains(e) && e.length > p.block->cidr.length);
@@ -67,7 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     }
     for (const auto& n : r.objects.namespaces) {
-        check(n.labels.count(namespace_name_label) == 1 && n.labels.at(namespace_name_label) == n.name);
+        check(n.labels.count(namespace_name_label) == 1 &&
+              n.labels.at(namespace_name_label) == n.name);
     }
     return 0;
 }

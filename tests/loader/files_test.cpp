@@ -11,8 +11,8 @@ namespace {
 using strings = std::vector<std::string>;
 
 std::string pod_yaml(std::string_view name, std::string_view ns = "default") {
-    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + std::string(name) + "\n  namespace: " + std::string(ns) +
-           "\n";
+    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + std::string(name) +
+           "\n  namespace: " + std::string(ns) + "\n";
 }
 
 std::vector<std::string> pod_names(const cluster& c) {
@@ -27,7 +27,8 @@ TEST(LoaderFiles, DirectoriesAreReadRecursivelyInSortedOrder) {
     temp_dir dir;
     dir.write("b.yaml", pod_yaml("b"));
     dir.write("a/z.yml", pod_yaml("a-z"));
-    dir.write("a/deeper/x.json", R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a-deeper-x"}})");
+    dir.write("a/deeper/x.json",
+              R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a-deeper-x"}})");
     dir.write("c.json", R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "c"}})");
     dir.write("a/m.yaml", pod_yaml("a-m"));
     const auto r = load_manifests({dir.path().string()});
@@ -83,7 +84,8 @@ TEST(LoaderFiles, DuplicatesAcrossFilesNameBothFiles) {
     const auto a = dir.write("a.yaml", pod_yaml("same", "x"));
     const auto b = dir.write("b.yaml", "# a comment\n" + pod_yaml("same", "x"));
     const auto r = load_manifests({dir.path().string()});
-    EXPECT_EQ(messages(r.errors), strings{b + ":2: Pod x/same: duplicate object, first defined at " + a + ":1"});
+    EXPECT_EQ(messages(r.errors),
+              strings{b + ":2: Pod x/same: duplicate object, first defined at " + a + ":1"});
     EXPECT_EQ(r.objects.pods.size(), 1u);
 }
 
@@ -108,7 +110,8 @@ TEST(LoaderFiles, PermissionDeniedNamesTheFile) {
     temp_dir dir;
     const auto file = dir.write("secret.yaml", pod_yaml("s"));
     std::filesystem::permissions(file, std::filesystem::perms::none);
-    EXPECT_EQ(messages(load_manifests({file}).errors), strings{file + ": cannot read: Permission denied"});
+    EXPECT_EQ(messages(load_manifests({file}).errors),
+              strings{file + ": cannot read: Permission denied"});
 }
 
 TEST(LoaderFiles, AReadFailureIsAnErrorNamingTheFile) {
@@ -124,8 +127,8 @@ TEST(LoaderFiles, EmptyFilesAreErrors) {
 }
 
 TEST(LoaderFiles, MultiDocumentYaml) {
-    const auto c = load_ok("---\n" + pod_yaml("one") + "---\n---\n# empty document above\n" + pod_yaml("two") +
-                           "...\n---\n" + pod_yaml("three"));
+    const auto c = load_ok("---\n" + pod_yaml("one") + "---\n---\n# empty document above\n" +
+                           pod_yaml("two") + "...\n---\n" + pod_yaml("three"));
     EXPECT_EQ(pod_names(c), (strings{"one", "two", "three"}));
     EXPECT_EQ(c.pods[0].where.line, 2);
     EXPECT_EQ(c.pods[1].where.line, 10);
@@ -183,10 +186,12 @@ TEST(LoaderFiles, ItemsOfAPlainListNeedAKind) {
     EXPECT_EQ(errors_of("apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n"),
               strings{"t.yaml:4: Pod default/a: apiVersion: required value (expected \"v1\")"});
     // A typed list lends its apiVersion only to items that lack one.
-    EXPECT_EQ(errors_of("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicyList\nitems:\n- apiVersion: v1\n"
-                        "  metadata: {name: a}\n  spec: {podSelector: {}}\n"),
-              strings{"t.yaml:4: NetworkPolicy default/a: apiVersion: unsupported apiVersion \"v1\" for "
-                      "NetworkPolicy (expected \"networking.k8s.io/v1\")"});
+    EXPECT_EQ(
+        errors_of(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicyList\nitems:\n- apiVersion: v1\n"
+            "  metadata: {name: a}\n  spec: {podSelector: {}}\n"),
+        strings{"t.yaml:4: NetworkPolicy default/a: apiVersion: unsupported apiVersion \"v1\" for "
+                "NetworkPolicy (expected \"networking.k8s.io/v1\")"});
 }
 
 TEST(LoaderFiles, JsonObjectStreamAndList) {
@@ -203,7 +208,8 @@ TEST(LoaderFiles, JsonObjectStreamAndList) {
     ],
     "kind": "List"
 }
-)", "s.json");
+)",
+                           "s.json");
     EXPECT_EQ(pod_names(c), (strings{"j1", "j2"}));
     EXPECT_EQ(c.pods[1].labels.at("esc"), "a-b");
     EXPECT_EQ(c.pods[1].ips.size(), 2u);
@@ -216,10 +222,14 @@ TEST(LoaderFiles, JsonObjectStreamAndList) {
 }
 
 TEST(LoaderFiles, JsonStringsArePortNamesEvenWhenNumeric) {
-    EXPECT_EQ(errors_of(R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"},
-  "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": "80"}]}]}})", "p.json"),
-              strings{"p.json:2: NetworkPolicy default/p: spec.ingress[0].ports[0].port: invalid port name \"80\": "
-                      "must contain at least one letter (a-z)"});
+    EXPECT_EQ(
+        errors_of(
+            R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"},
+  "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": "80"}]}]}})",
+            "p.json"),
+        strings{"p.json:2: NetworkPolicy default/p: spec.ingress[0].ports[0].port: invalid port "
+                "name \"80\": "
+                "must contain at least one letter (a-z)"});
 }
 
 TEST(LoaderFiles, FlowYamlStartingWithABraceStillLoads) {
@@ -231,9 +241,11 @@ TEST(LoaderFiles, FlowYamlStartingWithABraceStillLoads) {
 }
 
 TEST(LoaderFiles, CrlfLineEndingsAndByteOrderMark) {
-    const auto c = load_ok("\xEF\xBB\xBF" "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: crlf\r\n");
+    const auto c = load_ok("\xEF\xBB\xBF"
+                           "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: crlf\r\n");
     EXPECT_EQ(pod_names(c), strings{"crlf"});
-    const auto j = load_ok("\xEF\xBB\xBF{\"apiVersion\":\"v1\",\r\n\"kind\":\"Pod\",\"metadata\":{\"name\":\"bom\"}}");
+    const auto j = load_ok(
+        "\xEF\xBB\xBF{\"apiVersion\":\"v1\",\r\n\"kind\":\"Pod\",\"metadata\":{\"name\":\"bom\"}}");
     EXPECT_EQ(pod_names(j), strings{"bom"});
 }
 
@@ -257,9 +269,12 @@ void expect_fixture(const cluster& c) {
     EXPECT_FALSE(proxy->is_endpoint());
     const pod* web = find_pod(c, "web-6b9f7c8d5-q8wzt");
     ASSERT_NE(web, nullptr);
-    EXPECT_EQ(web->labels, (label_map{{"app", "web"}, {"pod-template-hash", "6b9f7c8d5"}, {"tier", "frontend"}}));
+    EXPECT_EQ(
+        web->labels,
+        (label_map{{"app", "web"}, {"pod-template-hash", "6b9f7c8d5"}, {"tier", "frontend"}}));
     EXPECT_EQ(web->resolve_port("http", protocol::tcp), 8080);
-    EXPECT_EQ(web->resolve_port("metrics", protocol::tcp), 9102); // second container, protocol defaulted
+    EXPECT_EQ(web->resolve_port("metrics", protocol::tcp),
+              9102); // second container, protocol defaulted
     EXPECT_TRUE(find_pod(c, "migrate-x7k2p")->terminated);
     EXPECT_FALSE(find_pod(c, "db-0")->is_endpoint()); // Pending, no IP
     ASSERT_EQ(c.policies.size(), 2u);
@@ -284,7 +299,8 @@ void expect_fixture(const cluster& c) {
     EXPECT_EQ(in.ports[1].end_port, 32768);
     ASSERT_EQ(allow->egress.size(), 1u);
     EXPECT_EQ(allow->egress[0].ports.at(0).proto, protocol::udp);
-    EXPECT_EQ(allow->egress[0].peers.at(0).pod_selector->match_labels, (label_map{{"k8s-app", "kube-dns"}}));
+    EXPECT_EQ(allow->egress[0].peers.at(0).pod_selector->match_labels,
+              (label_map{{"k8s-app", "kube-dns"}}));
 }
 
 TEST(LoaderFiles, KubectlYamlFixture) {

@@ -46,13 +46,14 @@ inline cluster load_ok(std::string_view text, std::string_view file = "t.yaml") 
 }
 
 inline const pod* find_pod(const cluster& c, std::string_view name) {
-    const auto it = std::find_if(c.pods.begin(), c.pods.end(), [&](const pod& p) { return p.name == name; });
+    const auto it =
+        std::find_if(c.pods.begin(), c.pods.end(), [&](const pod& p) { return p.name == name; });
     return it == c.pods.end() ? nullptr : &*it;
 }
 
 inline const network_policy* find_policy(const cluster& c, std::string_view name) {
-    const auto it =
-        std::find_if(c.policies.begin(), c.policies.end(), [&](const network_policy& p) { return p.name == name; });
+    const auto it = std::find_if(c.policies.begin(), c.policies.end(),
+                                 [&](const network_policy& p) { return p.name == name; });
     return it == c.policies.end() ? nullptr : &*it;
 }
 
@@ -76,9 +77,10 @@ inline ip_prefix cidr(std::string_view text) {
 
 // A fresh directory under the system temp dir, removed with its contents.
 class temp_dir {
-public:
+  public:
     temp_dir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "podgate-loader-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "podgate-loader-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) {
             throw std::runtime_error("mkdtemp failed");
         }
@@ -100,7 +102,7 @@ public:
         return p.string();
     }
 
-private:
+  private:
     std::filesystem::path _path;
 };
 

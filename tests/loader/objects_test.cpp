@@ -17,7 +17,8 @@ metadata:
     ASSERT_EQ(c.namespaces.size(), 1u);
     const auto& ns = c.namespaces[0];
     EXPECT_EQ(ns.name, "team-a");
-    EXPECT_EQ(ns.labels, (label_map{{"team", "a"}, {"env", "prod"}, {namespace_name_label, "team-a"}}));
+    EXPECT_EQ(ns.labels,
+              (label_map{{"team", "a"}, {"env", "prod"}, {namespace_name_label, "team-a"}}));
     EXPECT_EQ(ns.where.file, "t.yaml");
     EXPECT_EQ(ns.where.line, 2);
 }
@@ -34,13 +35,14 @@ kind: Namespace
 metadata:
   name: real
   labels: {kubernetes.io/metadata.name: other}
-)", "t.yaml");
+)",
+                                      "t.yaml");
     ASSERT_TRUE(r.ok()) << joined(r.errors);
     EXPECT_EQ(r.objects.namespaces.at(0).labels.at(namespace_name_label), "real");
     ASSERT_EQ(r.warnings.size(), 1u);
-    EXPECT_EQ(r.warnings[0].to_string(),
-              "t.yaml:5: Namespace real: metadata.labels: kubernetes.io/metadata.name is \"other\"; the API server "
-              "sets it to the namespace name \"real\"");
+    EXPECT_EQ(r.warnings[0].to_string(), "t.yaml:5: Namespace real: metadata.labels: "
+                                         "kubernetes.io/metadata.name is \"other\"; the API server "
+                                         "sets it to the namespace name \"real\"");
 }
 
 TEST(LoaderObjects, PodFieldsAndDefaults) {
@@ -117,7 +119,8 @@ status:
 }
 
 TEST(LoaderObjects, PodIPUsedWhenPodIPsIsAbsent) {
-    const auto c = load_ok("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nstatus: {podIP: 192.168.1.1}\n");
+    const auto c =
+        load_ok("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nstatus: {podIP: 192.168.1.1}\n");
     EXPECT_EQ(c.pods.at(0).ips, (std::vector<ip_address>{ip("192.168.1.1")}));
 }
 
@@ -128,11 +131,13 @@ metadata: {name: a}
 status:
   podIP: 10.0.0.1
   podIPs: [{ip: 10.0.0.2}]
-)", "t.yaml");
+)",
+                                      "t.yaml");
     ASSERT_TRUE(r.ok()) << joined(r.errors);
     EXPECT_EQ(r.objects.pods.at(0).ips, (std::vector<ip_address>{ip("10.0.0.2")}));
-    EXPECT_EQ(messages(r.warnings), (std::vector<std::string>{
-        "t.yaml:5: Pod default/a: status.podIP: \"10.0.0.1\" differs from status.podIPs[0].ip; using status.podIPs"}));
+    EXPECT_EQ(messages(r.warnings),
+              (std::vector<std::string>{"t.yaml:5: Pod default/a: status.podIP: \"10.0.0.1\" "
+                                        "differs from status.podIPs[0].ip; using status.podIPs"}));
 }
 
 TEST(LoaderObjects, HostNetworkTerminatedAndAddresslessPodsAreNotEndpoints) {
@@ -168,7 +173,8 @@ kind: Pod
 metadata: {name: pending}
 spec: {hostNetwork: false}
 status: {phase: Pending}
-)", "t.yaml");
+)",
+                                      "t.yaml");
     // Shared addresses are fine when at most one holder is an endpoint.
     ASSERT_TRUE(r.ok()) << joined(r.errors);
     EXPECT_TRUE(r.warnings.empty()) << joined(r.warnings);
@@ -317,8 +323,10 @@ spec:
     ASSERT_EQ(np.pod_selector.match_expressions.size(), 4u);
     EXPECT_EQ(np.pod_selector.match_expressions[0],
               (label_requirement{"tier", selector_op::in, {"a", "b"}}));
-    EXPECT_EQ(np.pod_selector.match_expressions[1], (label_requirement{"env", selector_op::not_in, {"dev"}}));
-    EXPECT_EQ(np.pod_selector.match_expressions[2], (label_requirement{"team", selector_op::exists, {}}));
+    EXPECT_EQ(np.pod_selector.match_expressions[1],
+              (label_requirement{"env", selector_op::not_in, {"dev"}}));
+    EXPECT_EQ(np.pod_selector.match_expressions[2],
+              (label_requirement{"team", selector_op::exists, {}}));
     EXPECT_EQ(np.pod_selector.match_expressions[3],
               (label_requirement{"legacy", selector_op::does_not_exist, {}}));
     const auto& peers = np.ingress.at(0).peers;
@@ -358,7 +366,8 @@ spec:
     EXPECT_FALSE(peers[0].pod_selector.has_value());
     EXPECT_EQ(peers[1].block->cidr.base.family, ip_family::v6);
     EXPECT_EQ(peers[1].block->cidr.length, 32);
-    EXPECT_EQ(peers[1].block->except, (std::vector<ip_prefix>{cidr("2001:db8:1::/48"), cidr("2001:db8:ffff::1/128")}));
+    EXPECT_EQ(peers[1].block->except,
+              (std::vector<ip_prefix>{cidr("2001:db8:1::/48"), cidr("2001:db8:ffff::1/128")}));
     EXPECT_EQ(peers[2].block->cidr.length, 0);
     EXPECT_TRUE(peers[2].block->except.empty());
 }
@@ -379,17 +388,25 @@ spec:
     - {port: 80, protocl: UDP}
   egress:
   - to: [{ipBlock: {cidr: 10.0.0.0/8, exept: [10.1.0.0/16]}}]
-)", "t.yaml");
+)",
+                                      "t.yaml");
     ASSERT_TRUE(r.ok()) << joined(r.errors);
-    EXPECT_EQ(messages(r.warnings), (std::vector<std::string>{
-        "t.yaml:5: NetworkPolicy default/w: spec.podSelecter: unknown field (ignored)",
-        "t.yaml:5: NetworkPolicy default/w: spec.podSelector: missing: selects every pod in the namespace",
-        "t.yaml:9: NetworkPolicy default/w: spec.ingress[0].from[0].podSelector.matchLabel: unknown field (ignored)",
-        "t.yaml:11: NetworkPolicy default/w: spec.ingress[0].from[0].extra: unknown field (ignored)",
-        "t.yaml:13: NetworkPolicy default/w: spec.ingress[0].ports[0].protocl: unknown field (ignored)",
-        "t.yaml:15: NetworkPolicy default/w: spec.egress[0].to[0].ipBlock.exept: unknown field (ignored)",
-        "t.yaml:15: NetworkPolicy default/w: spec.egress: rules are ignored: policyTypes does not include Egress",
-    }));
+    EXPECT_EQ(messages(r.warnings),
+              (std::vector<std::string>{
+                  "t.yaml:5: NetworkPolicy default/w: spec.podSelecter: unknown field (ignored)",
+                  "t.yaml:5: NetworkPolicy default/w: spec.podSelector: missing: selects every pod "
+                  "in the namespace",
+                  "t.yaml:9: NetworkPolicy default/w: "
+                  "spec.ingress[0].from[0].podSelector.matchLabel: unknown field (ignored)",
+                  "t.yaml:11: NetworkPolicy default/w: spec.ingress[0].from[0].extra: unknown "
+                  "field (ignored)",
+                  "t.yaml:13: NetworkPolicy default/w: spec.ingress[0].ports[0].protocl: unknown "
+                  "field (ignored)",
+                  "t.yaml:15: NetworkPolicy default/w: spec.egress[0].to[0].ipBlock.exept: unknown "
+                  "field (ignored)",
+                  "t.yaml:15: NetworkPolicy default/w: spec.egress: rules are ignored: policyTypes "
+                  "does not include Egress",
+              }));
     // The misspelt selector is ignored, exactly as the API server would.
     EXPECT_TRUE(r.objects.policies.at(0).pod_selector.selects_all());
     EXPECT_FALSE(r.objects.policies.at(0).affects_egress);
@@ -408,7 +425,8 @@ metadata: {name: d}
 apiVersion: v1
 kind: Pod
 metadata: {name: p}
-)", "t.yaml");
+)",
+                                      "t.yaml");
     EXPECT_TRUE(r.ok()) << joined(r.errors);
     EXPECT_TRUE(r.warnings.empty());
     EXPECT_EQ(r.objects.pods.size(), 1u);

@@ -60,10 +60,13 @@ void expect_invariants(const load_result& r, const std::string& context) {
                     }
                 }
                 for (const auto& peer : rule.peers) {
-                    EXPECT_TRUE(peer.block.has_value() != (peer.pod_selector || peer.namespace_selector)) << context;
+                    EXPECT_TRUE(peer.block.has_value() !=
+                                (peer.pod_selector || peer.namespace_selector))
+                        << context;
                     if (peer.block) {
                         for (const auto& e : peer.block->except) {
-                            EXPECT_TRUE(peer.block->cidr.contains(e) && e.length > peer.block->cidr.length)
+                            EXPECT_TRUE(peer.block->cidr.contains(e) &&
+                                        e.length > peer.block->cidr.length)
                                 << context;
                         }
                     }
@@ -75,15 +78,18 @@ void expect_invariants(const load_result& r, const std::string& context) {
 
 TEST(LoaderRobustness, BrokenInputsAreErrors) {
     const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n";
-    const std::string np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n";
+    const std::string np =
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\n";
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"empty", ""},
         {"whitespace", " \n\t\n"},
         {"garbage", random_bytes(4096, 1)},
         {"garbage 2", random_bytes(65536, 2)},
         {"binary", std::string("\x00\x01\x02\xff\xfe\x00", 6)},
-        {"nul inside", std::string("apiVersion: v1\nkind: Pod\nmeta\0data: {name: a}\n", 44) + "\0"},
-        {"utf-16 bom", "\xFF\xFE" "a\0p\0i\0"},
+        {"nul inside",
+         std::string("apiVersion: v1\nkind: Pod\nmeta\0data: {name: a}\n", 44) + "\0"},
+        {"utf-16 bom", "\xFF\xFE"
+                       "a\0p\0i\0"},
         {"invalid utf-8", pod + "  labels: {a: \"\xC3\x28\xA0\xA1\"}\n"},
         {"truncated flow", "apiVersion: v1\nkind: Pod\nmetadata: {name: a"},
         {"truncated quote", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"a"},
@@ -100,8 +106,10 @@ TEST(LoaderRobustness, BrokenInputsAreErrors) {
         {"recursive alias", np + "spec: &s {podSelector: {}, ingress: [{from: [*s]}]}\n"},
         {"self alias", "&a [*a]\n"},
         {"huge port", np + "spec: {podSelector: {}, ingress: [{ports: [{port: 1e400}]}]}\n"},
-        {"huge container port", pod + "spec: {containers: [{ports: [{containerPort: 18446744073709551617}]}]}\n"},
-        {"huge endPort", np + "spec: {podSelector: {}, ingress: [{ports: [{port: 1, endPort: " + std::string(400, '9') + "}]}]}\n"},
+        {"huge container port",
+         pod + "spec: {containers: [{ports: [{containerPort: 18446744073709551617}]}]}\n"},
+        {"huge endPort", np + "spec: {podSelector: {}, ingress: [{ports: [{port: 1, endPort: " +
+                             std::string(400, '9') + "}]}]}\n"},
         {"huge line number", repeat("\n", 100000) + "[oops"},
         {"deep flow", repeat("[", 100000)},
         {"deep flow closed", repeat("[", 5000) + repeat("]", 5000)},
@@ -109,19 +117,23 @@ TEST(LoaderRobustness, BrokenInputsAreErrors) {
         {"deep json", repeat("{\"a\":", 100000) + "1" + repeat("}", 100000)},
         {"deep json arrays", repeat("[", 1000000)},
         {"deep dashes", repeat("- ", 100000) + "x\n"},
-        {"deep block maps", [] {
+        {"deep block maps",
+         [] {
              std::string s;
              for (int i = 0; i < 2000; ++i) {
                  s += std::string(static_cast<size_t>(i), ' ') + "k:\n";
              }
              return s;
          }()},
-        {"deep in a policy", np + "spec: {podSelector: " + repeat("{a: ", 300) + "1" + repeat("}", 300) + "}\n"},
+        {"deep in a policy",
+         np + "spec: {podSelector: " + repeat("{a: ", 300) + "1" + repeat("}", 300) + "}\n"},
         {"many documents", repeat("---\n", 100000)},
         {"Lists in Lists", repeat("{apiVersion: v1, kind: List, items: [", 12) + repeat("]}", 12)},
-        {"wrong types", np + "spec: {podSelector: 1, policyTypes: {}, ingress: 2, egress: [[], 3, {to: 4, ports: 5}]}\n"},
+        {"wrong types", np + "spec: {podSelector: 1, policyTypes: {}, ingress: 2, egress: [[], 3, "
+                             "{to: 4, ports: 5}]}\n"},
         {"everything a list", "apiVersion: []\nkind: []\nmetadata: []\nspec: []\nstatus: []\n"},
-        {"long scalar key", pod + "spec: {" + std::string(1 << 20, 'k') + ": 1, hostNetwork: maybe}\n"},
+        {"long scalar key",
+         pod + "spec: {" + std::string(1 << 20, 'k') + ": 1, hostNetwork: maybe}\n"},
     };
     for (const auto& [name, text] : cases) {
         const auto r = load_manifest_text(text, "t.yaml");
@@ -136,14 +148,16 @@ TEST(LoaderRobustness, BrokenInputsAreErrors) {
 TEST(LoaderRobustness, DeepNestingIsRejectedWithAClearError) {
     EXPECT_EQ(errors_of(repeat("[", 100000)), strings{"t.yaml:1: nested deeper than 256 levels"});
     EXPECT_EQ(errors_of(repeat("- ", 100000)), strings{"t.yaml:1: nested deeper than 256 levels"});
-    EXPECT_EQ(errors_of("{\"a\":\n" + repeat("[", 100000)), strings{"t.yaml:2: nested deeper than 256 levels"});
+    EXPECT_EQ(errors_of("{\"a\":\n" + repeat("[", 100000)),
+              strings{"t.yaml:2: nested deeper than 256 levels"});
     std::string block;
     for (int i = 0; i < 300; ++i) {
         block += std::string(static_cast<size_t>(i), ' ') + "k:\n";
     }
     EXPECT_EQ(errors_of(block), strings{"t.yaml:257: nested deeper than 256 levels"});
     // 200 levels is deep but allowed: the only complaint is the missing kind.
-    EXPECT_EQ(errors_of("a: " + repeat("[", 200) + repeat("]", 200) + "\n"), strings{"t.yaml:1: kind: required value"});
+    EXPECT_EQ(errors_of("a: " + repeat("[", 200) + repeat("]", 200) + "\n"),
+              strings{"t.yaml:1: kind: required value"});
 }
 
 // yaml-cpp parses by recursion; the depth limit must hold it well inside a
@@ -159,15 +173,16 @@ TEST(LoaderRobustness, DeepNestingIsSafeOnASmallStack) {
     ASSERT_EQ(pthread_attr_init(&attr), 0);
     ASSERT_EQ(pthread_attr_setstacksize(&attr, 512 * 1024), 0);
     pthread_t thread;
-    ASSERT_EQ(pthread_create(&thread, &attr,
-                             [](void* arg) -> void* {
-                                 auto* jb = static_cast<job*>(arg);
-                                 for (const auto& in : jb->inputs) {
-                                     jb->errors += load_manifest_text(in, "t.yaml").errors.size();
-                                 }
-                                 return nullptr;
-                             },
-                             &j),
+    ASSERT_EQ(pthread_create(
+                  &thread, &attr,
+                  [](void* arg) -> void* {
+                      auto* jb = static_cast<job*>(arg);
+                      for (const auto& in : jb->inputs) {
+                          jb->errors += load_manifest_text(in, "t.yaml").errors.size();
+                      }
+                      return nullptr;
+                  },
+                  &j),
               0);
     ASSERT_EQ(pthread_join(thread, nullptr), 0);
     pthread_attr_destroy(&attr);
@@ -176,18 +191,23 @@ TEST(LoaderRobustness, DeepNestingIsSafeOnASmallStack) {
 
 TEST(LoaderRobustness, AliasBombsAreCutShort) {
     // Four levels of 1000 aliases: 10^12 values if followed naively.
-    std::string text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bomb}\n";
+    std::string text =
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bomb}\n";
     text += "v: &v [" + repeat("a, ", 999) + "a]\n";
-    text += "e: &e [" + repeat("{key: k, operator: In, values: *v}, ", 999) + "{key: k, operator: In, values: *v}]\n";
-    text += "p: &p [" + repeat("{podSelector: {matchExpressions: *e}}, ", 999) + "{podSelector: {matchExpressions: *e}}]\n";
+    text += "e: &e [" + repeat("{key: k, operator: In, values: *v}, ", 999) +
+            "{key: k, operator: In, values: *v}]\n";
+    text += "p: &p [" + repeat("{podSelector: {matchExpressions: *e}}, ", 999) +
+            "{podSelector: {matchExpressions: *e}}]\n";
     text += "r: &r [" + repeat("{from: *p}, ", 999) + "{from: *p}]\n";
     text += "spec: {podSelector: {}, ingress: *r}\n";
     const auto r = load_manifest_text(text, "t.yaml");
     // One error, not a flood of consequences.
     ASSERT_EQ(r.errors.size(), 1u) << joined(r.errors);
     EXPECT_EQ(r.errors[0].object, "NetworkPolicy default/bomb");
-    EXPECT_EQ(r.errors[0].field.rfind("spec.ingress[0].from[0].podSelector.matchExpressions[", 0), 0u);
-    EXPECT_EQ(r.errors[0].message, "aliases expand to more data than the file holds; giving up on this file");
+    EXPECT_EQ(r.errors[0].field.rfind("spec.ingress[0].from[0].podSelector.matchExpressions[", 0),
+              0u);
+    EXPECT_EQ(r.errors[0].message,
+              "aliases expand to more data than the file holds; giving up on this file");
     EXPECT_TRUE(r.objects.policies.empty());
 }
 
@@ -206,9 +226,9 @@ TEST(LoaderRobustness, TruncatedFixturesNeverCrash) {
 }
 
 TEST(LoaderRobustness, MutatedFixturesKeepTheInvariants) {
-    const std::vector<std::string> splices = {"[",  "]",  "{",    "}", ":",  ": ",    "- ", "&a ",
-                                              "*a", "\"", "'",    "\n", "\t", "#",     "---\n", "null",
-                                              "~",  "-1", "99999", "0", "\\u", {"\0", 1}, ","};
+    const std::vector<std::string> splices = {
+        "[",  "]", "{",     "}",    ":", ": ", "- ",    "&a ", "*a",  "\"",      "'", "\n",
+        "\t", "#", "---\n", "null", "~", "-1", "99999", "0",   "\\u", {"\0", 1}, ","};
     std::mt19937 rng(12345);
     for (const char* name : {"kubectl_get_all.yaml", "kubectl_get_all.json"}) {
         const std::string full = read_data(name);
@@ -219,9 +239,15 @@ TEST(LoaderRobustness, MutatedFixturesKeepTheInvariants) {
             for (int e = 0; e < edits && !text.empty(); ++e) {
                 const size_t at = rng() % text.size();
                 switch (rng() % 4) {
-                case 0: text[at] = static_cast<char>(rng() & 0xff); break;
-                case 1: text.erase(at, 1 + rng() % 64); break;
-                case 2: text.insert(at, text.substr(rng() % text.size(), 1 + rng() % 64)); break;
+                case 0:
+                    text[at] = static_cast<char>(rng() & 0xff);
+                    break;
+                case 1:
+                    text.erase(at, 1 + rng() % 64);
+                    break;
+                case 2:
+                    text.insert(at, text.substr(rng() % text.size(), 1 + rng() % 64));
+                    break;
                 default: {
                     text.insert(at, splices[rng() % splices.size()]);
                 }

@@ -31,7 +31,7 @@ struct ipv6_fields {
 };
 
 class packet_builder {
-public:
+  public:
     packet_builder& ethernet() {
         for (uint8_t b : {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01}) {
             u8(b);
@@ -186,12 +186,14 @@ public:
         return *this;
     }
 
-private:
+  private:
     packet_builder& u8(uint8_t v) {
         _bytes.push_back(v);
         return *this;
     }
-    packet_builder& u16(uint16_t v) { return u8(static_cast<uint8_t>(v >> 8)).u8(static_cast<uint8_t>(v)); }
+    packet_builder& u16(uint16_t v) {
+        return u8(static_cast<uint8_t>(v >> 8)).u8(static_cast<uint8_t>(v));
+    }
     packet_builder& u32(uint32_t v) {
         return u16(static_cast<uint16_t>(v >> 16)).u16(static_cast<uint16_t>(v));
     }

@@ -11,14 +11,19 @@
 
 namespace podgate::pipeline {
 
-inline void PrintTo(parse_status s, std::ostream* os) { *os << to_string(s); }
-inline void PrintTo(malformed_reason r, std::ostream* os) { *os << to_string(r); }
+inline void PrintTo(parse_status s, std::ostream* os) {
+    *os << to_string(s);
+}
+inline void PrintTo(malformed_reason r, std::ostream* os) {
+    *os << to_string(r);
+}
 inline void PrintTo(const parsed_packet& p, std::ostream* os) {
-    *os << "{" << to_string(p.status) << "/" << to_string(p.reason) << " " << to_string(p.src_address())
-        << " > " << to_string(p.dst_address()) << " proto " << int(p.l4_proto) << " " << p.sport << ">"
-        << p.dport << " l3 " << p.l3_offset << " l4 " << p.l4_offset << "+" << p.l4_length << " frag "
-        << p.is_fragment << p.is_first_fragment << p.more_fragments << " id " << p.frag_id << " l4 "
-        << p.has_l4 << p.has_ports << p.has_echo_id << p.is_nd << " vlans " << int(p.vlan_count) << "}";
+    *os << "{" << to_string(p.status) << "/" << to_string(p.reason) << " "
+        << to_string(p.src_address()) << " > " << to_string(p.dst_address()) << " proto "
+        << int(p.l4_proto) << " " << p.sport << ">" << p.dport << " l3 " << p.l3_offset << " l4 "
+        << p.l4_offset << "+" << p.l4_length << " frag " << p.is_fragment << p.is_first_fragment
+        << p.more_fragments << " id " << p.frag_id << " l4 " << p.has_l4 << p.has_ports
+        << p.has_echo_id << p.is_nd << " vlans " << int(p.vlan_count) << "}";
 }
 
 } // namespace podgate::pipeline

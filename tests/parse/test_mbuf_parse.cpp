@@ -28,12 +28,21 @@ namespace {
 rte_mempool* g_pool = nullptr;
 
 class mbuf_parse : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         static std::once_flag once;
         std::call_once(once, [] {
-            const char* args[] = {"test_parse_mbuf", "--no-huge",   "--no-pci", "--file-prefix",
-                                  "podgate-parse-test", "-m", "256", "-l", "0", "--log-level", "lib.*:error"};
+            const char* args[] = {"test_parse_mbuf",
+                                  "--no-huge",
+                                  "--no-pci",
+                                  "--file-prefix",
+                                  "podgate-parse-test",
+                                  "-m",
+                                  "256",
+                                  "-l",
+                                  "0",
+                                  "--log-level",
+                                  "lib.*:error"};
             int argc = static_cast<int>(std::size(args));
             if (rte_eal_init(argc, const_cast<char**>(args)) < 0) {
                 return;
@@ -54,7 +63,8 @@ protected:
             return nullptr;
         }
         if (split > 0) {
-            std::memcpy(rte_pktmbuf_append(head, static_cast<uint16_t>(split)), frame.data(), split);
+            std::memcpy(rte_pktmbuf_append(head, static_cast<uint16_t>(split)), frame.data(),
+                        split);
         }
         if (split < frame.size()) {
             rte_mbuf* tail = rte_pktmbuf_alloc(g_pool);
@@ -68,7 +78,14 @@ protected:
 };
 
 std::vector<uint8_t> v4_tcp() {
-    return packet_builder().ethernet().vlan(0x8100, 12).ipv4().tcp(40001, 6443, 0x02, 5).payload(64).finish().bytes();
+    return packet_builder()
+        .ethernet()
+        .vlan(0x8100, 12)
+        .ipv4()
+        .tcp(40001, 6443, 0x02, 5)
+        .payload(64)
+        .finish()
+        .bytes();
 }
 
 std::vector<uint8_t> v6_chain_udp() {
@@ -145,7 +162,8 @@ TEST_F(mbuf_parse, length_fields_are_checked_against_pkt_len) {
 
 TEST_F(mbuf_parse, budget_makes_the_answer_independent_of_segmentation) {
     // 14 + 40 + 248-byte hop-by-hop + 8 UDP: headers end at byte 310 > 256.
-    const auto frame = packet_builder().ethernet().ipv6().ext(0, 30).udp(1, 2).payload(300).finish().bytes();
+    const auto frame =
+        packet_builder().ethernet().ipv6().ext(0, 30).udp(1, 2).payload(300).finish().bytes();
     ASSERT_EQ(parse_exact(frame).status, parse_status::ok);
     for (size_t split : {size_t{30}, size_t{255}, size_t{400}, frame.size()}) {
         rte_mbuf* m = chain(frame, split);
@@ -156,7 +174,8 @@ TEST_F(mbuf_parse, budget_makes_the_answer_independent_of_segmentation) {
         rte_pktmbuf_free(m);
     }
     // Just inside the budget: ok wherever the split falls.
-    const auto fits = packet_builder().ethernet().ipv6().ext(0, 23).udp(1, 2).payload(300).finish().bytes();
+    const auto fits =
+        packet_builder().ethernet().ipv6().ext(0, 23).udp(1, 2).payload(300).finish().bytes();
     for (size_t split : {size_t{30}, size_t{255}, size_t{400}}) {
         rte_mbuf* m = chain(fits, split);
         ASSERT_NE(m, nullptr);
@@ -176,7 +195,9 @@ TEST_F(mbuf_parse, short_packets) {
         ASSERT_NE(m, nullptr);
         const auto p = parse_mbuf(m);
         EXPECT_EQ(p.status, parse_status::malformed) << n;
-        EXPECT_EQ(p.reason, n < 18 ? malformed_reason::truncated_l2 : malformed_reason::truncated_l3) << n;
+        EXPECT_EQ(p.reason,
+                  n < 18 ? malformed_reason::truncated_l2 : malformed_reason::truncated_l3)
+            << n;
         rte_pktmbuf_free(m);
     }
 }

@@ -20,12 +20,15 @@ namespace {
 std::vector<std::vector<uint8_t>> seeds() {
     std::vector<std::vector<uint8_t>> out;
     out.push_back(test::packet_builder().ethernet().ipv4().tcp(43210, 80).finish().bytes());
-    out.push_back(test::packet_builder().ethernet().ipv4().tcp(1, 443, 0x18, 3).payload(20).finish().bytes());
-    out.push_back(test::packet_builder().ethernet().ipv4().udp(5353, 53).payload(4).finish().bytes());
+    out.push_back(
+        test::packet_builder().ethernet().ipv4().tcp(1, 443, 0x18, 3).payload(20).finish().bytes());
+    out.push_back(
+        test::packet_builder().ethernet().ipv4().udp(5353, 53).payload(4).finish().bytes());
     out.push_back(test::packet_builder().ethernet().ipv4().udp(9, 9).finish().bytes());
     test::ipv4_fields df;
     df.dont_fragment = true;
-    out.push_back(test::packet_builder().ethernet().ipv4(df).tcp(2, 3, 0x10).payload(6).finish().bytes());
+    out.push_back(
+        test::packet_builder().ethernet().ipv4(df).tcp(2, 3, 0x10).payload(6).finish().bytes());
     return out;
 }
 
@@ -70,7 +73,13 @@ TEST(parse_fast_path, declines_other_shapes) {
     const std::vector<std::vector<uint8_t>> others = {
         test::packet_builder().ethernet().vlan(0x8100, 7).ipv4().tcp(1, 2).finish().bytes(),
         test::packet_builder().ethernet().ipv4(with_options).udp(1, 2).finish().bytes(),
-        test::packet_builder().ethernet().ipv4(first_fragment).udp(1, 2).payload(8).finish().bytes(),
+        test::packet_builder()
+            .ethernet()
+            .ipv4(first_fragment)
+            .udp(1, 2)
+            .payload(8)
+            .finish()
+            .bytes(),
         test::packet_builder().ethernet().ipv4().sctp(1, 2).finish().bytes(),
         test::packet_builder().ethernet().ipv4().icmp(8, 0, 1, 1).finish().bytes(),
         test::packet_builder().ethernet().ipv6().tcp(1, 2).finish().bytes(),
@@ -85,8 +94,9 @@ TEST(parse_fast_path, declines_other_shapes) {
 }
 
 TEST(parse_fast_path, every_header_byte_mutation_truncation_and_length_agrees) {
-    static constexpr uint8_t values[] = {0x00, 0x01, 0x04, 0x05, 0x06, 0x08, 0x11, 0x14, 0x1c, 0x20,
-                                         0x28, 0x3f, 0x40, 0x45, 0x46, 0x4f, 0x50, 0x80, 0xf0, 0xff};
+    static constexpr uint8_t values[] = {0x00, 0x01, 0x04, 0x05, 0x06, 0x08, 0x11,
+                                         0x14, 0x1c, 0x20, 0x28, 0x3f, 0x40, 0x45,
+                                         0x46, 0x4f, 0x50, 0x80, 0xf0, 0xff};
     tally t;
     for (const auto& seed : seeds()) {
         const auto n = static_cast<uint32_t>(seed.size());

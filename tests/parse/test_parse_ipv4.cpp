@@ -17,7 +17,8 @@ TEST(parse_ipv4, tcp_fields) {
     f.ttl = 17;
     f.id = 0xbeef;
     f.dont_fragment = true;
-    const auto frame = packet_builder().ethernet().ipv4(f).tcp(51000, 8443, 0x12).payload(5).finish().bytes();
+    const auto frame =
+        packet_builder().ethernet().ipv4(f).tcp(51000, 8443, 0x12).payload(5).finish().bytes();
     const auto p = parse_exact(frame);
     ASSERT_EQ(p.status, parse_status::ok);
     EXPECT_EQ(p.family, ip_family::v4);
@@ -43,7 +44,8 @@ TEST(parse_ipv4, options_move_the_l4_header) {
     for (size_t opt_len : {4, 12, 40}) {
         ipv4_fields f;
         f.options.assign(opt_len, 1); // NOPs
-        const auto frame = packet_builder().ethernet().ipv4(f).udp(53, 5353).payload(3).finish().bytes();
+        const auto frame =
+            packet_builder().ethernet().ipv4(f).udp(53, 5353).payload(3).finish().bytes();
         const auto p = parse_exact(frame);
         ASSERT_EQ(p.status, parse_status::ok) << opt_len;
         EXPECT_EQ(p.l4_offset, 34 + opt_len);
@@ -55,7 +57,8 @@ TEST(parse_ipv4, options_move_the_l4_header) {
 
 TEST(parse_ipv4, ethernet_padding_after_the_datagram_is_fine) {
     // 14 + 20 + 8 = 42 bytes of ICMP, padded to the 60-byte minimum with junk.
-    const auto frame = packet_builder().ethernet().ipv4().icmp(8, 0, 77, 1).finish().payload(18, 0xee).bytes();
+    const auto frame =
+        packet_builder().ethernet().ipv4().icmp(8, 0, 77, 1).finish().payload(18, 0xee).bytes();
     ASSERT_EQ(frame.size(), 60u);
     const auto p = parse_exact(frame);
     ASSERT_EQ(p.status, parse_status::ok);
@@ -118,7 +121,8 @@ TEST(parse_ipv4, first_fragment_has_ports) {
     ipv4_fields f;
     f.more_fragments = true;
     f.id = 0x4242;
-    const auto frame = packet_builder().ethernet().ipv4(f).udp(4000, 53).payload(16).finish().bytes();
+    const auto frame =
+        packet_builder().ethernet().ipv4(f).udp(4000, 53).payload(16).finish().bytes();
     const auto p = parse_exact(frame); // UDP length says 24; fine for a fragment
     ASSERT_EQ(p.status, parse_status::ok);
     EXPECT_TRUE(p.is_fragment);
@@ -144,7 +148,8 @@ TEST(parse_ipv4, later_fragments_have_no_ports) {
         f.frag_offset8 = 185;
         f.id = 7;
         // Bytes that would look like a TCP header must not be read as one.
-        const auto frame = packet_builder().ethernet().ipv4(f).tcp(1111, 2222).payload(4).finish().bytes();
+        const auto frame =
+            packet_builder().ethernet().ipv4(f).tcp(1111, 2222).payload(4).finish().bytes();
         const auto p = parse_exact(frame);
         ASSERT_EQ(p.status, parse_status::ok) << more;
         EXPECT_TRUE(p.is_fragment);
@@ -174,7 +179,8 @@ TEST(parse_ipv4, unsafe_fragments_are_bad_fragment) {
     {
         ipv4_fields f; // reassembles past 65535 bytes
         f.frag_offset8 = 8189;
-        const auto frame = packet_builder().ethernet().ipv4(f).proto(17).payload(24).finish().bytes();
+        const auto frame =
+            packet_builder().ethernet().ipv4(f).proto(17).payload(24).finish().bytes();
         EXPECT_EQ(parse_exact(frame).reason, malformed_reason::bad_fragment);
         f.frag_offset8 = 8188; // 65504 + 24 = 65528: fine
         const auto ok = packet_builder().ethernet().ipv4(f).proto(17).payload(24).finish().bytes();
@@ -183,13 +189,15 @@ TEST(parse_ipv4, unsafe_fragments_are_bad_fragment) {
     {
         ipv4_fields f; // non-final fragment not a multiple of 8
         f.more_fragments = true;
-        const auto frame = packet_builder().ethernet().ipv4(f).udp(1, 2).payload(5).finish().bytes();
+        const auto frame =
+            packet_builder().ethernet().ipv4(f).udp(1, 2).payload(5).finish().bytes();
         EXPECT_EQ(parse_exact(frame).reason, malformed_reason::bad_fragment);
     }
     {
         ipv4_fields f; // TCP fragment at offset 8 overlapping the flags (RFC 1858)
         f.frag_offset8 = 1;
-        const auto frame = packet_builder().ethernet().ipv4(f).proto(6).payload(16).finish().bytes();
+        const auto frame =
+            packet_builder().ethernet().ipv4(f).proto(6).payload(16).finish().bytes();
         EXPECT_EQ(parse_exact(frame).reason, malformed_reason::bad_fragment);
         const auto udp = packet_builder().ethernet().ipv4(f).proto(17).payload(16).finish().bytes();
         EXPECT_EQ(parse_exact(udp).status, parse_status::ok);
@@ -197,7 +205,8 @@ TEST(parse_ipv4, unsafe_fragments_are_bad_fragment) {
 }
 
 TEST(parse_ipv4, other_protocols_are_ok_without_l4) {
-    const auto frame = packet_builder().ethernet().ipv4().proto(47).payload(24).finish().bytes(); // GRE
+    const auto frame =
+        packet_builder().ethernet().ipv4().proto(47).payload(24).finish().bytes(); // GRE
     const auto p = parse_exact(frame);
     ASSERT_EQ(p.status, parse_status::ok);
     EXPECT_EQ(p.l4_proto, 47);

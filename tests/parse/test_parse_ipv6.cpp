@@ -54,7 +54,7 @@ TEST(parse_ipv6, each_extension_header_kind) {
         {"hop-by-hop long", [](packet_builder& b) { b.ext(0, 3); }, 32},
         {"routing", [](packet_builder& b) { b.ext(43, 2); }, 24},
         {"destination", [](packet_builder& b) { b.ext(60, 1); }, 16},
-        {"ah", [](packet_builder& b) { b.ah(4); }, 24},  // (4 + 2) * 4
+        {"ah", [](packet_builder& b) { b.ah(4); }, 24},     // (4 + 2) * 4
         {"ah odd", [](packet_builder& b) { b.ah(5); }, 28}, // 4-byte units
         {"atomic fragment", [](packet_builder& b) { b.fragment(0, false, 99); }, 8},
     };
@@ -111,7 +111,8 @@ TEST(parse_ipv6, hop_by_hop_only_first) {
 }
 
 TEST(parse_ipv6, two_fragment_headers_are_bad_ext_chain) {
-    const auto frame = v6_frame().fragment(0, false, 1).fragment(0, false, 2).udp(1, 2).finish().bytes();
+    const auto frame =
+        v6_frame().fragment(0, false, 1).fragment(0, false, 2).udp(1, 2).finish().bytes();
     EXPECT_EQ(parse_exact(frame).reason, malformed_reason::bad_ext_chain);
 }
 
@@ -142,7 +143,8 @@ TEST(parse_ipv6, esp_ends_the_chain) {
 }
 
 TEST(parse_ipv6, first_fragment_parses_on) {
-    const auto frame = v6_frame().ext(0).fragment(0, true, 0xdeadbeef).tcp(5555, 22).payload(4).finish().bytes();
+    const auto frame =
+        v6_frame().ext(0).fragment(0, true, 0xdeadbeef).tcp(5555, 22).payload(4).finish().bytes();
     const auto p = parse_exact(frame);
     ASSERT_EQ(p.status, parse_status::ok) << to_string(p.reason);
     EXPECT_TRUE(p.is_fragment);
@@ -155,7 +157,13 @@ TEST(parse_ipv6, first_fragment_parses_on) {
 
 TEST(parse_ipv6, later_fragment_stops_at_the_fragment_header) {
     for (bool more : {true, false}) {
-        const auto frame = v6_frame().fragment(100, more, 0x01020304).ext(60).tcp(1, 2).payload(4).finish().bytes();
+        const auto frame = v6_frame()
+                               .fragment(100, more, 0x01020304)
+                               .ext(60)
+                               .tcp(1, 2)
+                               .payload(4)
+                               .finish()
+                               .bytes();
         const auto p = parse_exact(frame);
         ASSERT_EQ(p.status, parse_status::ok) << to_string(p.reason);
         EXPECT_TRUE(p.is_fragment);
@@ -171,12 +179,16 @@ TEST(parse_ipv6, later_fragment_stops_at_the_fragment_header) {
 }
 
 TEST(parse_ipv6, unsafe_fragments_are_bad_fragment) {
-    EXPECT_EQ(parse_exact(v6_frame().fragment(0, true, 1).udp(1, 2).payload(3).finish().bytes()).reason,
-              malformed_reason::bad_fragment); // 11 bytes, more to come
-    EXPECT_EQ(parse_exact(v6_frame().fragment(8190, false, 1).proto(17).payload(24).finish().bytes()).reason,
-              malformed_reason::bad_fragment); // past 65535
-    EXPECT_EQ(parse_exact(v6_frame().fragment(1, true, 1).proto(6).payload(16).finish().bytes()).reason,
-              malformed_reason::bad_fragment); // RFC 1858 overlap
+    EXPECT_EQ(
+        parse_exact(v6_frame().fragment(0, true, 1).udp(1, 2).payload(3).finish().bytes()).reason,
+        malformed_reason::bad_fragment); // 11 bytes, more to come
+    EXPECT_EQ(
+        parse_exact(v6_frame().fragment(8190, false, 1).proto(17).payload(24).finish().bytes())
+            .reason,
+        malformed_reason::bad_fragment); // past 65535
+    EXPECT_EQ(
+        parse_exact(v6_frame().fragment(1, true, 1).proto(6).payload(16).finish().bytes()).reason,
+        malformed_reason::bad_fragment); // RFC 1858 overlap
 }
 
 TEST(parse_ipv6, first_fragment_without_the_l4_header_is_malformed) {

@@ -16,7 +16,8 @@ using podgate::test::parse_exact;
 
 namespace {
 
-std::vector<uint8_t> tcp_frame_with_tags(std::initializer_list<std::pair<uint16_t, uint16_t>> tags) {
+std::vector<uint8_t>
+tcp_frame_with_tags(std::initializer_list<std::pair<uint16_t, uint16_t>> tags) {
     packet_builder b;
     b.ethernet();
     for (auto [tpid, vid] : tags) {

@@ -33,14 +33,26 @@ std::vector<sample> samples() {
     ipv6_fields nd;
     nd.hop_limit = 255;
     std::vector<sample> s;
-    s.push_back({"v4 tcp", packet_builder().ethernet().ipv4().tcp(1, 2, 0x02, 3).payload(9).finish().bytes()});
-    s.push_back({"v4 options udp padded",
-                 packet_builder().ethernet().ipv4(opts).udp(3, 4).payload(2).finish().payload(10).bytes()});
-    s.push_back({"qinq v4 sctp",
-                 packet_builder().ethernet().vlan(0x88a8, 1).vlan(0x8100, 2).ipv4().sctp(5, 6).finish().bytes()});
-    s.push_back({"v4 icmp echo", packet_builder().ethernet().ipv4().icmp(8, 0, 3, 4).payload(8).finish().bytes()});
-    s.push_back({"v4 first fragment", packet_builder().ethernet().ipv4(first).tcp(7, 8).payload(4).finish().bytes()});
-    s.push_back({"v4 later fragment", packet_builder().ethernet().ipv4(later).proto(6).payload(30).finish().bytes()});
+    s.push_back(
+        {"v4 tcp",
+         packet_builder().ethernet().ipv4().tcp(1, 2, 0x02, 3).payload(9).finish().bytes()});
+    s.push_back(
+        {"v4 options udp padded",
+         packet_builder().ethernet().ipv4(opts).udp(3, 4).payload(2).finish().payload(10).bytes()});
+    s.push_back({"qinq v4 sctp", packet_builder()
+                                     .ethernet()
+                                     .vlan(0x88a8, 1)
+                                     .vlan(0x8100, 2)
+                                     .ipv4()
+                                     .sctp(5, 6)
+                                     .finish()
+                                     .bytes()});
+    s.push_back({"v4 icmp echo",
+                 packet_builder().ethernet().ipv4().icmp(8, 0, 3, 4).payload(8).finish().bytes()});
+    s.push_back({"v4 first fragment",
+                 packet_builder().ethernet().ipv4(first).tcp(7, 8).payload(4).finish().bytes()});
+    s.push_back({"v4 later fragment",
+                 packet_builder().ethernet().ipv4(later).proto(6).payload(30).finish().bytes()});
     s.push_back({"v6 chain tcp", packet_builder()
                                      .ethernet()
                                      .vlan(0x8100, 9)
@@ -54,10 +66,18 @@ std::vector<sample> samples() {
                                      .payload(3)
                                      .finish()
                                      .bytes()});
-    s.push_back({"v6 later fragment",
-                 packet_builder().ethernet().ipv6().fragment(9, true, 2).proto(17).payload(16).finish().bytes()});
-    s.push_back({"v6 nd", packet_builder().ethernet().ipv6(nd).icmpv6(135, 0).payload(16).finish().bytes()});
-    s.push_back({"v6 no next", packet_builder().ethernet().ipv6().ext(60).proto(59).finish().payload(6).bytes()});
+    s.push_back({"v6 later fragment", packet_builder()
+                                          .ethernet()
+                                          .ipv6()
+                                          .fragment(9, true, 2)
+                                          .proto(17)
+                                          .payload(16)
+                                          .finish()
+                                          .bytes()});
+    s.push_back({"v6 nd",
+                 packet_builder().ethernet().ipv6(nd).icmpv6(135, 0).payload(16).finish().bytes()});
+    s.push_back({"v6 no next",
+                 packet_builder().ethernet().ipv6().ext(60).proto(59).finish().payload(6).bytes()});
     return s;
 }
 
@@ -67,10 +87,14 @@ uint32_t l4_header_bytes(const parsed_packet& p) {
         return 0;
     }
     switch (p.l4_proto) {
-    case ip_proto::tcp: return 20;
-    case ip_proto::udp: return 8;
-    case ip_proto::sctp: return 12;
-    default: return p.has_echo_id ? 8 : 4;
+    case ip_proto::tcp:
+        return 20;
+    case ip_proto::udp:
+        return 8;
+    case ip_proto::sctp:
+        return 12;
+    default:
+        return p.has_echo_id ? 8 : 4;
     }
 }
 
@@ -102,10 +126,9 @@ TEST(parse_prefixes, budget_cut_is_either_the_full_answer_or_headers_too_long) {
     for (const auto& s : samples()) {
         const auto full = parse_exact(s.frame);
         // TCP options count as header: the parser checks the data offset.
-        const uint32_t header_end =
-            full.l4_offset + (full.has_l4 && full.l4_proto == ip_proto::tcp
-                                  ? (s.frame[full.l4_offset + 12] >> 4) * 4u
-                                  : l4_header_bytes(full));
+        const uint32_t header_end = full.l4_offset + (full.has_l4 && full.l4_proto == ip_proto::tcp
+                                                          ? (s.frame[full.l4_offset + 12] >> 4) * 4u
+                                                          : l4_header_bytes(full));
         for (size_t n = 0; n <= s.frame.size(); ++n) {
             const auto p = parse_exact(s.frame, n, s.frame.size());
             if (p.status == parse_status::ok) {

@@ -21,7 +21,8 @@ struct golden {
     const char* dst;
     int proto, sport, dport, has_ports, is_fragment, is_first_fragment;
     uint32_t frag_id;
-    int l3_offset, l4_offset, l3_end, vlan_count, vlan0, vlan1, icmp_type, has_echo_id, echo_id, is_nd;
+    int l3_offset, l4_offset, l3_end, vlan_count, vlan0, vlan1, icmp_type, has_echo_id, echo_id,
+        is_nd;
 };
 
 const std::vector<golden>& goldens() {

@@ -190,7 +190,9 @@ class swap_rig {
         }
         return sum;
     }
-    uint64_t drops(verdict_reason r) const { return _counters.drops[static_cast<unsigned>(r)].get(); }
+    uint64_t drops(verdict_reason r) const {
+        return _counters.drops[static_cast<unsigned>(r)].get();
+    }
     const pipeline::lcore_counters& counters() const { return _counters; }
     bool saw_sport(uint16_t sport) const {
         return std::find(seen_sports.begin(), seen_sports.end(), sport) != seen_sports.end();

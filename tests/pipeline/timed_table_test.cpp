@@ -35,23 +35,23 @@ struct key_hash {
 // Three home buckets and three signatures for every key: long overflow
 // chains, and every lookup compares keys that share a signature.
 struct clumping_hash {
-    uint32_t operator()(const test_key& k) const noexcept { return static_cast<uint32_t>(k.a % 3) * 0x10001u; }
+    uint32_t operator()(const test_key& k) const noexcept {
+        return static_cast<uint32_t>(k.a % 3) * 0x10001u;
+    }
 };
 
 using table = pipeline::timed_table<test_key, test_entry>;
 using clumped_table = pipeline::timed_table<test_key, test_entry, clumping_hash>;
 
-template <typename Table = table>
-std::unique_ptr<Table> make(uint32_t capacity) {
+template <typename Table = table> std::unique_ptr<Table> make(uint32_t capacity) {
     auto t = Table::create("pipetest_tt", capacity, SOCKET_ID_ANY);
     EXPECT_TRUE(t) << (t ? "" : t.error());
     return t ? std::move(*t) : nullptr;
 }
 
 // Model: key -> (position, tag). Every step checks the table agrees.
-template <typename Table>
-class model_check {
-public:
+template <typename Table> class model_check {
+  public:
     explicit model_check(uint32_t capacity, uint32_t key_space, uint64_t seed)
         : _t(make<Table>(capacity)), _capacity(capacity), _key_space(key_space), _rng(seed) {}
 
@@ -95,8 +95,9 @@ public:
             std::vector<uint32_t> gone;
             _t->expire_step(now, 3, [&](const test_entry& e) { gone.push_back(e.tag); });
             for (uint32_t tag : gone) {
-                const auto m = std::find_if(_model.begin(), _model.end(),
-                                            [&](const auto& kv) { return kv.second.second == tag; });
+                const auto m = std::find_if(_model.begin(), _model.end(), [&](const auto& kv) {
+                    return kv.second.second == tag;
+                });
                 ASSERT_NE(m, _model.end());
                 _model.erase(m);
             }
@@ -110,7 +111,7 @@ public:
 
     size_t size() const { return _model.size(); }
 
-private:
+  private:
     std::unique_ptr<Table> _t;
     uint32_t _capacity;
     uint32_t _key_space;
@@ -119,8 +120,7 @@ private:
     uint32_t _tags = 0;
 };
 
-template <typename Table>
-void run_model(std::initializer_list<uint32_t> capacities) {
+template <typename Table> void run_model(std::initializer_list<uint32_t> capacities) {
     for (uint32_t capacity : capacities) {
         for (uint64_t seed = 1; seed <= 3; ++seed) {
             SCOPED_TRACE("capacity " + std::to_string(capacity) + " seed " + std::to_string(seed));
@@ -188,8 +188,7 @@ TEST(timed_table, bulk_lookup_matches_single_lookups) {
 // later, after earlier packets may have removed entries: resolve() must give
 // what a lookup at that moment gives, even when a candidate position was
 // freed and taken by another key in between (clumped: shared signatures).
-template <typename Table>
-void staged_lookup_sees_changes_between_stages() {
+template <typename Table> void staged_lookup_sees_changes_between_stages() {
     auto t = make<Table>(64);
     for (uint64_t i = 0; i < 48; ++i) {
         ASSERT_GE(t->add({i, 1}), 0);
@@ -236,7 +235,8 @@ TEST(expiry_pace, due_slots_follow_time_and_are_bounded) {
     EXPECT_EQ(pace.due(2500, 1000), 0u);
     EXPECT_EQ(pace.due(3000, 1000), 1u) << "the remainder carries over";
     EXPECT_EQ(pace.due(103000, 1000), 100u);
-    EXPECT_EQ(pace.due(10000000, 1000), pipeline::expiry_step_max) << "one bounded step when far behind";
+    EXPECT_EQ(pace.due(10000000, 1000), pipeline::expiry_step_max)
+        << "one bounded step when far behind";
     EXPECT_EQ(pace.due(10000500, 1000), 0u) << "and no backlog after it";
     EXPECT_EQ(pace.due(5, 1000), 0u) << "time going backwards does nothing";
     uint64_t total = 0;
@@ -248,14 +248,16 @@ TEST(expiry_pace, due_slots_follow_time_and_are_bounded) {
     for (uint64_t now = 11000000; now <= 12000000; now += 777) {
         total += pace.due(now, 4000);
     }
-    EXPECT_NEAR(static_cast<double>(total), 4000.0, 6.0) << "a grown range: still one sweep per period";
+    EXPECT_NEAR(static_cast<double>(total), 4000.0, 6.0)
+        << "a grown range: still one sweep per period";
 }
 
 // Expiry visits only positions that have been used, so a big table holding
 // few flows still finds each expired one within a short walk.
 TEST(timed_table, expiry_sweeps_only_the_positions_ever_used) {
     auto t = make(100000);
-    EXPECT_EQ(t->expire_step(10, 50, [](const test_entry&) {}), 0u) << "an empty table: nothing to walk";
+    EXPECT_EQ(t->expire_step(10, 50, [](const test_entry&) {}), 0u)
+        << "an empty table: nothing to walk";
     for (int round = 0; round < 3; ++round) {
         for (uint64_t i = 0; i < 10; ++i) {
             const int32_t pos = t->add({i, static_cast<uint64_t>(round)});

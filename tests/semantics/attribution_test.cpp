@@ -12,19 +12,23 @@ namespace {
 
 // A running pod at 10.0.<net>.<host> / fd00::<net>:<host>; `ports` is a YAML
 // flow sequence of container ports.
-std::string pod(const std::string& ns, const std::string& name, const std::string& labels, const std::string& ports,
-                int net, int host) {
+std::string pod(const std::string& ns, const std::string& name, const std::string& labels,
+                const std::string& ports, int net, int host) {
     char ips[96];
-    std::snprintf(ips, sizeof ips, "[{ip: 10.0.%d.%d}, {ip: \"fd00::%x:%x\"}]", net, host, net, host);
-    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: " + ns + ", labels: " + labels +
-           "}\nspec: {containers: [{name: c, ports: " + ports + "}]}\nstatus: {phase: Running, podIPs: " + ips + "}\n";
+    std::snprintf(ips, sizeof ips, "[{ip: 10.0.%d.%d}, {ip: \"fd00::%x:%x\"}]", net, host, net,
+                  host);
+    return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: " + ns +
+           ", labels: " + labels + "}\nspec: {containers: [{name: c, ports: " + ports +
+           "}]}\nstatus: {phase: Running, podIPs: " + ips + "}\n";
 }
 
 // prod: db 1.1 (http 8080/TCP), api 1.2 (http 80/TCP), web 1.3; dev: probe 2.1
-const std::string world = pod("prod", "db", "{app: db, tier: back}", "[{name: http, containerPort: 8080}]", 1, 1) +
-                          "---\n" + pod("prod", "api", "{app: api, tier: back}", "[{name: http, containerPort: 80}]", 1, 2) +
-                          "---\n" + pod("prod", "web", "{app: web}", "[]", 1, 3) + "---\n" +
-                          pod("dev", "probe", "{app: probe}", "[]", 2, 1);
+const std::string world =
+    pod("prod", "db", "{app: db, tier: back}", "[{name: http, containerPort: 8080}]", 1, 1) +
+    "---\n" +
+    pod("prod", "api", "{app: api, tier: back}", "[{name: http, containerPort: 80}]", 1, 2) +
+    "---\n" + pod("prod", "web", "{app: web}", "[]", 1, 3) + "---\n" +
+    pod("dev", "probe", "{app: probe}", "[]", 2, 1);
 
 constexpr const char* none = "-";
 
@@ -32,13 +36,16 @@ class attribution : public family_test {
   protected:
     // A policy on prod pods matching `selector` (a YAML flow map) with `body`
     // (the spec's remaining fields, each line indented by two).
-    static std::string on(const std::string& name, const std::string& selector, const std::string& body) {
+    static std::string on(const std::string& name, const std::string& selector,
+                          const std::string& body) {
         return policy("prod", name, "\n  podSelector: " + selector + "\n" + body);
     }
-    static std::string ingress(const std::string& name, const std::string& selector, const std::string& rules) {
+    static std::string ingress(const std::string& name, const std::string& selector,
+                               const std::string& rules) {
         return on(name, selector, "  policyTypes: [Ingress]\n  ingress: " + rules + "\n");
     }
-    static std::string egress(const std::string& name, const std::string& selector, const std::string& rules) {
+    static std::string egress(const std::string& name, const std::string& selector,
+                              const std::string& rules) {
         return on(name, selector, "  policyTypes: [Egress]\n  egress: " + rules + "\n");
     }
 
@@ -64,13 +71,15 @@ class attribution : public family_test {
         const std::string reference = name(r.egress) + " / " + name(r.ingress);
         const bool compiled_allows = classifier::lookup(*_compiled.value(), f).allow;
         const bool reference_allows = _reference->evaluate(f).allow;
-        if (compiled == want && reference == want && compiled_allows == allow && reference_allows == allow) {
+        if (compiled == want && reference == want && compiled_allows == allow &&
+            reference_allows == allow) {
             return ::testing::AssertionSuccess();
         }
         return ::testing::AssertionFailure()
-               << "credited egress / ingress: expected " << want << (allow ? " (allowed)" : " (denied)")
-               << "\n  compiled:  " << compiled << (compiled_allows ? " (allowed)" : " (denied)")
-               << "\n  reference: " << reference << (reference_allows ? " (allowed)" : " (denied)") << "\n"
+               << "credited egress / ingress: expected " << want
+               << (allow ? " (allowed)" : " (denied)") << "\n  compiled:  " << compiled
+               << (compiled_allows ? " (allowed)" : " (denied)") << "\n  reference: " << reference
+               << (reference_allows ? " (allowed)" : " (denied)") << "\n"
                << _reference->explain(f);
     }
 
@@ -96,22 +105,24 @@ TEST_P(attribution, two_policies_on_one_pod_each_credited_for_its_port) {
     EXPECT_TRUE(credits(tcp(web(), db(), 443), none, "allow-443"));
     EXPECT_TRUE(credits(tcp(probe(), db(), 443), none, "allow-443"));
     EXPECT_TRUE(credits(tcp(outside(5, 5), db(), 80), none, "allow-80")); // a non-pod source
-    EXPECT_TRUE(credits(tcp(web(), db(), 22), none, none, false));       // isolated, nothing allows
-    EXPECT_TRUE(credits(tcp(db(), web(), 80), none, none));              // neither side isolated
+    EXPECT_TRUE(credits(tcp(web(), db(), 22), none, none, false)); // isolated, nothing allows
+    EXPECT_TRUE(credits(tcp(db(), web(), 80), none, none));        // neither side isolated
 }
 
 TEST_P(attribution, both_allow_the_first_in_cluster_order_is_credited) {
     // "zeta" comes first in the manifests, so first in cluster order.
-    compile({ingress("zeta", "{matchLabels: {app: db}}", "[{from: [{podSelector: {matchLabels: {app: web}}}], "
-                                                         "ports: [{port: 80}]}]"),
+    compile({ingress("zeta", "{matchLabels: {app: db}}",
+                     "[{from: [{podSelector: {matchLabels: {app: web}}}], "
+                     "ports: [{port: 80}]}]"),
              ingress("alpha", "{matchLabels: {app: db}}", "[{ports: [{port: 80}, {port: 81}]}]")});
     EXPECT_TRUE(credits(tcp(web(), db(), 80), none, "zeta"));
     EXPECT_TRUE(credits(tcp(api(), db(), 80), none, "alpha")); // zeta's peer does not match
     EXPECT_TRUE(credits(tcp(web(), db(), 81), none, "alpha")); // nor its port
     // The same two policies the other way round.
     compile({ingress("alpha", "{matchLabels: {app: db}}", "[{ports: [{port: 80}, {port: 81}]}]"),
-             ingress("zeta", "{matchLabels: {app: db}}", "[{from: [{podSelector: {matchLabels: {app: web}}}], "
-                                                         "ports: [{port: 80}]}]")});
+             ingress("zeta", "{matchLabels: {app: db}}",
+                     "[{from: [{podSelector: {matchLabels: {app: web}}}], "
+                     "ports: [{port: 80}]}]")});
     EXPECT_TRUE(credits(tcp(web(), db(), 80), none, "alpha"));
 }
 
@@ -123,23 +134,28 @@ TEST_P(attribution, a_policy_without_rules_is_never_credited) {
 }
 
 TEST_P(attribution, egress_and_ingress_each_credited) {
-    compile({egress("web-to-db", "{matchLabels: {app: web}}", "[{to: [{podSelector: {matchLabels: {app: db}}}], "
-                                                              "ports: [{port: 8080}]}]"),
+    compile({egress("web-to-db", "{matchLabels: {app: web}}",
+                    "[{to: [{podSelector: {matchLabels: {app: db}}}], "
+                    "ports: [{port: 8080}]}]"),
              egress("web-anywhere", "{matchLabels: {app: web}}", "[{}]"),
-             ingress("db-from-web", "{matchLabels: {app: db}}", "[{from: [{podSelector: {matchLabels: {app: web}}}]}]")});
+             ingress("db-from-web", "{matchLabels: {app: db}}",
+                     "[{from: [{podSelector: {matchLabels: {app: web}}}]}]")});
     EXPECT_TRUE(credits(tcp(web(), db(), 8080), "web-to-db", "db-from-web"));
     EXPECT_TRUE(credits(tcp(web(), db(), 9000), "web-anywhere", "db-from-web"));
-    EXPECT_TRUE(credits(udp(web(), db(), 8080), "web-anywhere", "db-from-web")); // web-to-db is TCP only
+    EXPECT_TRUE(
+        credits(udp(web(), db(), 8080), "web-anywhere", "db-from-web")); // web-to-db is TCP only
     EXPECT_TRUE(credits(icmp(web(), db()), "web-anywhere", "db-from-web"));
     EXPECT_TRUE(credits(tcp(web(), api(), 80), "web-anywhere", none));
     EXPECT_TRUE(credits(tcp(web(), outside(7, 7), 443), "web-anywhere", none));
-    EXPECT_TRUE(credits(tcp(api(), db(), 8080), none, none, false)); // ingress isolated, api not allowed
+    EXPECT_TRUE(
+        credits(tcp(api(), db(), 8080), none, none, false)); // ingress isolated, api not allowed
 }
 
 TEST_P(attribution, ingress_named_ports_resolve_on_each_selected_pod) {
     // Both policies select db (http = 8080) and api (http = 80).
     compile({ingress("named", "{matchLabels: {tier: back}}", "[{ports: [{port: http}]}]"),
-             ingress("numbered", "{matchLabels: {tier: back}}", "[{ports: [{port: 80}, {port: 8080}]}]")});
+             ingress("numbered", "{matchLabels: {tier: back}}",
+                     "[{ports: [{port: 80}, {port: 8080}]}]")});
     EXPECT_TRUE(credits(tcp(web(), db(), 8080), none, "named"));
     EXPECT_TRUE(credits(tcp(web(), db(), 80), none, "numbered"));
     EXPECT_TRUE(credits(tcp(web(), api(), 80), none, "named"));
@@ -153,7 +169,8 @@ TEST_P(attribution, egress_named_ports_resolve_on_the_peer) {
     EXPECT_TRUE(credits(tcp(web(), db(), 8080), "to-http", none));
     EXPECT_TRUE(credits(tcp(web(), api(), 8080), "to-8080", none));
     EXPECT_TRUE(credits(tcp(web(), api(), 80), "to-http", none));
-    EXPECT_TRUE(credits(tcp(web(), outside(1, 1), 8080), "to-8080", none)); // no pod: the name resolves nowhere
+    EXPECT_TRUE(credits(tcp(web(), outside(1, 1), 8080), "to-8080",
+                        none)); // no pod: the name resolves nowhere
     EXPECT_TRUE(credits(tcp(web(), outside(1, 1), 80), none, none, false));
 }
 

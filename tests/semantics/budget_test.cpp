@@ -15,13 +15,17 @@ config::cluster stacked_cluster() {
     std::string text;
     for (int i = 1; i <= 40; ++i) {
         text += "apiVersion: v1\nkind: Pod\nmetadata: {name: p" + std::to_string(i) +
-                ", namespace: prod, labels: {app: a" + std::to_string(i % 4) + "}}\nspec: {containers: [{name: c}]}\n"
-                "status: {phase: Running, podIPs: [{ip: 10.0.3." + std::to_string(i) + "}]}\n---\n";
+                ", namespace: prod, labels: {app: a" + std::to_string(i % 4) +
+                "}}\nspec: {containers: [{name: c}]}\n"
+                "status: {phase: Running, podIPs: [{ip: 10.0.3." +
+                std::to_string(i) + "}]}\n---\n";
     }
     for (int i = 0; i < 6; ++i) {
-        text += "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np" + std::to_string(i) +
-                ", namespace: prod}\nspec:\n  podSelector: {matchLabels: {app: a" + std::to_string(i % 4) +
-                "}}\n  ingress: [{ports: [{port: " + std::to_string(80 + i) + "}]}]\n" + (i < 5 ? "---\n" : "");
+        text +=
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np" +
+            std::to_string(i) + ", namespace: prod}\nspec:\n  podSelector: {matchLabels: {app: a" +
+            std::to_string(i % 4) + "}}\n  ingress: [{ports: [{port: " + std::to_string(80 + i) +
+            "}]}]\n" + (i < 5 ? "---\n" : "");
     }
     return load_yaml(text);
 }
@@ -36,10 +40,12 @@ TEST(memory_budget, a_tiny_budget_is_refused_with_both_sizes) {
     const auto c = stacked_cluster();
     const auto r = compile_with_budget(c, 4096);
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().find("over the memory budget of 4096 bytes"), std::string::npos) << r.error();
+    EXPECT_NE(r.error().find("over the memory budget of 4096 bytes"), std::string::npos)
+        << r.error();
     const auto fits = classifier::compile(c);
     ASSERT_TRUE(fits) << fits.error();
-    EXPECT_NE(r.error().find("need " + std::to_string(fits.value()->stats.bytes_total) + " bytes"), std::string::npos)
+    EXPECT_NE(r.error().find("need " + std::to_string(fits.value()->stats.bytes_total) + " bytes"),
+              std::string::npos)
         << r.error();
 }
 
@@ -60,8 +66,9 @@ TEST(memory_budget, the_budget_is_the_whole_block_to_the_byte) {
     EXPECT_EQ(exact.value()->stats.bytes_total, s.bytes_total);
     const auto short_by_one = compile_with_budget(c, s.bytes_total - 1);
     EXPECT_FALSE(short_by_one);
-    EXPECT_NE(short_by_one.error().find("need " + std::to_string(s.bytes_total) + " bytes, over the memory budget of " +
-                                      std::to_string(s.bytes_total - 1) + " bytes"),
+    EXPECT_NE(short_by_one.error().find("need " + std::to_string(s.bytes_total) +
+                                        " bytes, over the memory budget of " +
+                                        std::to_string(s.bytes_total - 1) + " bytes"),
               std::string::npos)
         << short_by_one.error();
 }

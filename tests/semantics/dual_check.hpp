@@ -27,7 +27,9 @@ class dual_check {
                                           classifier::verdict expected) const;
 
     // Null when compile failed; compile_error() says why.
-    const classifier::tables* tables() const { return _compiled ? _compiled.value().get() : nullptr; }
+    const classifier::tables* tables() const {
+        return _compiled ? _compiled.value().get() : nullptr;
+    }
     const std::string& compile_error() const { return _compiled.error(); }
     const classifier::reference::evaluator& reference() const { return _reference; }
 

@@ -34,7 +34,7 @@ std::string key_of(const config::label_selector& s) {
 }
 
 class expander {
-public:
+  public:
     explicit expander(const config::cluster& c) : _c(c) {
         std::set<uint32_t> seen; // the first endpoint pod keeps a duplicated address
         std::set<std::string, std::less<>> ns_names;
@@ -79,7 +79,8 @@ public:
             }
         }
         for (int d = 0; d < 2; ++d) {
-            out.isolated[d] = std::make_shared<const std::vector<v4_prefix>>(cover(ranges_of(isolated[d])));
+            out.isolated[d] =
+                std::make_shared<const std::vector<v4_prefix>>(cover(ranges_of(isolated[d])));
             out.rule_count += out.isolated[d]->size();
         }
         for (const auto& t : out.terms) {
@@ -89,7 +90,7 @@ public:
         return out;
     }
 
-private:
+  private:
     // Endpoints in namespace `ns` matching `sel` (absent: all).
     void collect(const std::string& ns, const std::optional<config::label_selector>& sel,
                  std::vector<uint32_t>& out) const {
@@ -114,8 +115,10 @@ private:
     }
 
     // Endpoints a selector peer matches (sorted endpoint indices).
-    const std::vector<uint32_t>& peer_pods(const config::network_policy& pol, const config::peer& p) {
-        std::string key = p.namespace_selector ? "ns:" + key_of(*p.namespace_selector) : "in:" + pol.ns;
+    const std::vector<uint32_t>& peer_pods(const config::network_policy& pol,
+                                           const config::peer& p) {
+        std::string key =
+            p.namespace_selector ? "ns:" + key_of(*p.namespace_selector) : "in:" + pol.ns;
         key += p.pod_selector ? "|pod:" + key_of(*p.pod_selector) : "|all";
         auto [it, fresh] = _peer_cache.try_emplace(key);
         if (fresh) {
@@ -181,12 +184,14 @@ private:
 
     static v4_range span(const ip_prefix& p) {
         const uint32_t lo = p.base.as_v4();
-        const uint32_t size_mask = p.length == 0 ? UINT32_MAX : (p.length >= 32 ? 0 : (1u << (32 - p.length)) - 1);
+        const uint32_t size_mask =
+            p.length == 0 ? UINT32_MAX : (p.length >= 32 ? 0 : (1u << (32 - p.length)) - 1);
         return {lo, lo | size_mask};
     }
 
     static std::vector<v4_range> merge(std::vector<v4_range> r) {
-        std::sort(r.begin(), r.end(), [](const v4_range& a, const v4_range& b) { return a.lo < b.lo; });
+        std::sort(r.begin(), r.end(),
+                  [](const v4_range& a, const v4_range& b) { return a.lo < b.lo; });
         std::vector<v4_range> out;
         for (const auto& x : r) {
             if (!out.empty() && (out.back().hi == UINT32_MAX || x.lo <= out.back().hi + 1)) {
@@ -199,7 +204,8 @@ private:
     }
 
     static bool in_ranges(const std::vector<v4_range>& r, uint32_t a) {
-        auto it = std::upper_bound(r.begin(), r.end(), a, [](uint32_t v, const v4_range& x) { return v < x.lo; });
+        auto it = std::upper_bound(r.begin(), r.end(), a,
+                                   [](uint32_t v, const v4_range& x) { return v < x.lo; });
         return it != r.begin() && std::prev(it)->hi >= a;
     }
 
@@ -227,8 +233,11 @@ private:
             const auto proto = static_cast<uint8_t>(pr.proto);
             if (pr.what != config::port_rule::kind::named) {
                 const bool all = pr.what == config::port_rule::kind::all_ports;
-                out.terms.push_back({dir, subject_cover, peer_cover,
-                                     {proto, all ? uint16_t{0} : pr.port, all ? uint16_t{65535} : pr.end_port}});
+                out.terms.push_back(
+                    {dir,
+                     subject_cover,
+                     peer_cover,
+                     {proto, all ? uint16_t{0} : pr.port, all ? uint16_t{65535} : pr.end_port}});
                 continue;
             }
             // Named: split by the number the destination pod gives the name.
@@ -240,7 +249,10 @@ private:
                     }
                 }
                 for (auto& [n, addrs] : by_number) {
-                    out.terms.push_back({dir, intern(cover(ranges_of(std::move(addrs)))), peer_cover, {proto, n, n}});
+                    out.terms.push_back({dir,
+                                         intern(cover(ranges_of(std::move(addrs)))),
+                                         peer_cover,
+                                         {proto, n, n}});
                 }
             } else {
                 for (const auto& ep : _endpoints) {
@@ -252,7 +264,10 @@ private:
                     }
                 }
                 for (auto& [n, addrs] : by_number) {
-                    out.terms.push_back({dir, subject_cover, intern(cover(ranges_of(std::move(addrs)))), {proto, n, n}});
+                    out.terms.push_back({dir,
+                                         subject_cover,
+                                         intern(cover(ranges_of(std::move(addrs)))),
+                                         {proto, n, n}});
                 }
             }
         }
@@ -272,7 +287,8 @@ std::vector<v4_range> ranges_of(std::vector<uint32_t> a) {
     std::sort(a.begin(), a.end());
     std::vector<v4_range> out;
     for (uint32_t x : a) {
-        if (!out.empty() && (x == out.back().hi || (out.back().hi != UINT32_MAX && x == out.back().hi + 1))) {
+        if (!out.empty() &&
+            (x == out.back().hi || (out.back().hi != UINT32_MAX && x == out.back().hi + 1))) {
             out.back().hi = x;
         } else {
             out.push_back({x, x});
@@ -300,6 +316,8 @@ std::vector<v4_prefix> cover(const std::vector<v4_range>& ranges) {
     return out;
 }
 
-acl_expansion expand_v4(const config::cluster& c) { return expander(c).run(); }
+acl_expansion expand_v4(const config::cluster& c) {
+    return expander(c).run();
+}
 
 } // namespace podgate::bench

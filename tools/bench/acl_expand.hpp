@@ -74,8 +74,8 @@ struct acl_term {
 struct acl_expansion {
     prefix_list isolated[2]; // [direction]: cover of the pods isolated on that side
     std::vector<acl_term> terms;
-    uint64_t rule_count = 0;   // isolation + every term's product
-    uint32_t endpoint_v4 = 0;  // endpoint pod IPv4 addresses
+    uint64_t rule_count = 0;    // isolation + every term's product
+    uint32_t endpoint_v4 = 0;   // endpoint pod IPv4 addresses
     uint32_t distinct_sets = 0; // distinct address sets (after caching)
 };
 

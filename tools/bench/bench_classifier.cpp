@@ -143,7 +143,8 @@ uint64_t child_rss_mib(pid_t pid) {
 // The child is killed after `timeout_s` or when its RSS passes `rss_limit_mib`
 // (0: no limit): rte_acl's build arena grows far past its run-time size, and
 // this machine is shared.
-json in_child(const std::string& eal, int timeout_s, uint64_t rss_limit_mib, const std::function<json()>& work) {
+json in_child(const std::string& eal, int timeout_s, uint64_t rss_limit_mib,
+              const std::function<json()>& work) {
     int fd[2];
     if (pipe(fd) != 0) {
         return {{"error", "pipe failed"}};
@@ -177,7 +178,8 @@ json in_child(const std::string& eal, int timeout_s, uint64_t rss_limit_mib, con
     bool timed_out = false;
     bool over_rss = false;
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             timed_out = true;
             kill(pid, SIGKILL);
@@ -211,8 +213,9 @@ json in_child(const std::string& eal, int timeout_s, uint64_t rss_limit_mib, con
         return {{"error", "killed after " + std::to_string(timeout_s) + " s"}};
     }
     if (text.empty()) {
-        return {{"error", WIFSIGNALED(status) ? "child died of signal " + std::to_string(WTERMSIG(status))
-                                              : "child exited with status " + std::to_string(WEXITSTATUS(status))}};
+        return {{"error", WIFSIGNALED(status)
+                              ? "child died of signal " + std::to_string(WTERMSIG(status))
+                              : "child exited with status " + std::to_string(WEXITSTATUS(status))}};
     }
     return json::parse(text);
 }
@@ -233,11 +236,12 @@ std::string num(const json& v, const char* fmt) {
 }
 
 void print_case(const json& r) {
-    std::printf("\n== %s pods, %s policies, %s namespaces: %s IPv4 flows (%.0f%% allowed), burst %s, median of %s\n",
+    std::printf("\n== %s pods, %s policies, %s namespaces: %s IPv4 flows (%.0f%% allowed), burst "
+                "%s, median of %s\n",
                 r.value("pods", json()).dump().c_str(), r.value("policies", json()).dump().c_str(),
-                r.value("namespaces", json()).dump().c_str(), r.value("flows", json()).dump().c_str(),
-                100 * r.value("allowed_fraction", 0.0), r.value("burst", json()).dump().c_str(),
-                r.value("runs", json()).dump().c_str());
+                r.value("namespaces", json()).dump().c_str(),
+                r.value("flows", json()).dump().c_str(), 100 * r.value("allowed_fraction", 0.0),
+                r.value("burst", json()).dump().c_str(), r.value("runs", json()).dump().c_str());
     if (r.contains("error") && !r.contains("podgate")) {
         std::printf("   error: %s\n", r["error"].get<std::string>().c_str());
         return;
@@ -245,22 +249,28 @@ void print_case(const json& r) {
     const json& p = r["podgate"];
     const json& l = r["lpm_hash"];
     const json& a = r["acl"];
-    std::printf("   %-18s %12s %12s %12s  %s\n", "classifier", "ns/lookup", "build ms", "MiB", "notes");
-    std::printf("   %-18s %12s %12s %12s  %s identities, %s rows; pod slots %s, probes mean %.2f max %s; "
-                "reference mismatches %s/%s\n",
-                "podgate", num(p.value("ns_per_lookup", json()), "%.1f").c_str(),
-                num(p.value("build_ms", json()), "%.1f").c_str(), mib(p.value("bytes", json())).c_str(),
-                p.value("identities", json()).dump().c_str(), p.value("rows", json()).dump().c_str(),
-                p.value("pod_slots_v4", json()).dump().c_str(), p.value("pod_probe_mean", 0.0),
-                p.value("pod_probe_max", json()).dump().c_str(), p.value("mismatches_vs_reference", json()).dump().c_str(),
-                p.value("checked", json()).dump().c_str());
+    std::printf("   %-18s %12s %12s %12s  %s\n", "classifier", "ns/lookup", "build ms", "MiB",
+                "notes");
+    std::printf(
+        "   %-18s %12s %12s %12s  %s identities, %s rows; pod slots %s, probes mean %.2f max %s; "
+        "reference mismatches %s/%s\n",
+        "podgate", num(p.value("ns_per_lookup", json()), "%.1f").c_str(),
+        num(p.value("build_ms", json()), "%.1f").c_str(), mib(p.value("bytes", json())).c_str(),
+        p.value("identities", json()).dump().c_str(), p.value("rows", json()).dump().c_str(),
+        p.value("pod_slots_v4", json()).dump().c_str(), p.value("pod_probe_mean", 0.0),
+        p.value("pod_probe_max", json()).dump().c_str(),
+        p.value("mismatches_vs_reference", json()).dump().c_str(),
+        p.value("checked", json()).dump().c_str());
     if (l.contains("error")) {
-        std::printf("   %-18s error: %s\n", "rte_lpm+rte_hash", l["error"].get<std::string>().c_str());
+        std::printf("   %-18s error: %s\n", "rte_lpm+rte_hash",
+                    l["error"].get<std::string>().c_str());
     } else {
         std::printf("   %-18s %12s %12s %12s  +%s MiB of podgate rows; %s routes; mismatches %s\n",
                     "rte_lpm+rte_hash", num(l.value("ns_per_lookup", json()), "%.1f").c_str(),
-                    num(l.value("build_ms", json()), "%.1f").c_str(), mib(l.value("dpdk_bytes", json())).c_str(),
-                    mib(l.value("shared_bytes", json())).c_str(), l.value("routes", json()).dump().c_str(),
+                    num(l.value("build_ms", json()), "%.1f").c_str(),
+                    mib(l.value("dpdk_bytes", json())).c_str(),
+                    mib(l.value("shared_bytes", json())).c_str(),
+                    l.value("routes", json()).dump().c_str(),
                     l.value("mismatches_vs_podgate", json()).dump().c_str());
     }
     const double acl_build = a.value("add_ms", 0.0) + a.value("build_ms", 0.0);
@@ -270,13 +280,16 @@ void print_case(const json& r) {
                     a.value("rules", json()).dump().c_str(), a.value("expand_ms", 0.0),
                     a["error"].get<std::string>().c_str());
     } else {
-        std::printf("   %-18s %12s %12s %12s  %s rules (expand %.0f ms, rules %s MiB, build peak RSS +%.0f MiB), %s; "
-                    "mismatches %s\n",
-                    "rte_acl", num(a.value("ns_per_lookup", json()), "%.1f").c_str(), num(json(acl_build), "%.1f").c_str(),
-                    mib(a.value("runtime_bytes", json())).c_str(), a.value("rules", json()).dump().c_str(),
-                    a.value("expand_ms", 0.0), mib(a.value("rule_bytes", json())).c_str(),
-                    a.value("build_peak_rss_growth_kib", 0.0) / 1024, a.value("algorithm", "?").c_str(),
-                    a.value("mismatches_vs_podgate", json()).dump().c_str());
+        std::printf(
+            "   %-18s %12s %12s %12s  %s rules (expand %.0f ms, rules %s MiB, build peak RSS +%.0f "
+            "MiB), %s; "
+            "mismatches %s\n",
+            "rte_acl", num(a.value("ns_per_lookup", json()), "%.1f").c_str(),
+            num(json(acl_build), "%.1f").c_str(), mib(a.value("runtime_bytes", json())).c_str(),
+            a.value("rules", json()).dump().c_str(), a.value("expand_ms", 0.0),
+            mib(a.value("rule_bytes", json())).c_str(),
+            a.value("build_peak_rss_growth_kib", 0.0) / 1024, a.value("algorithm", "?").c_str(),
+            a.value("mismatches_vs_podgate", json()).dump().c_str());
     }
 }
 
@@ -305,7 +318,8 @@ int main(int argc, char** argv) {
     int status = 0;
     if (!o.sweep) {
         for (const auto& c : o.cases) {
-            json r = in_child(o.eal, o.timeout_s, o.rss_limit_mib, [&] { return podgate::bench::measure_case(c); });
+            json r = in_child(o.eal, o.timeout_s, o.rss_limit_mib,
+                              [&] { return podgate::bench::measure_case(c); });
             print_case(r);
             std::fflush(stdout);
             status |= has_mismatch(r) || r.contains("error");
@@ -313,18 +327,23 @@ int main(int argc, char** argv) {
         }
     } else {
         // rte_acl on growing samples of one expansion until a build fails.
-        std::printf("rte_acl size sweep: %u pods, %u policies, %u namespaces, budget %zu MiB\n", o.sweep_case.pods,
-                    o.sweep_case.policies, o.sweep_case.namespaces, o.sweep_case.acl_budget >> 20);
-        std::printf("   %12s %12s %12s %12s %14s %14s  %s\n", "rules", "add ms", "build ms", "tries MiB",
-                    "RSS before", "build +RSS MiB", "result");
+        std::printf("rte_acl size sweep: %u pods, %u policies, %u namespaces, budget %zu MiB\n",
+                    o.sweep_case.pods, o.sweep_case.policies, o.sweep_case.namespaces,
+                    o.sweep_case.acl_budget >> 20);
+        std::printf("   %12s %12s %12s %12s %14s %14s  %s\n", "rules", "add ms", "build ms",
+                    "tries MiB", "RSS before", "build +RSS MiB", "result");
         for (uint64_t rules = 10000;; rules *= 2) {
-            json r = in_child(o.eal, o.timeout_s, o.rss_limit_mib,
-                              [&] { return podgate::bench::measure_acl_step(o.sweep_case, rules); });
+            json r = in_child(o.eal, o.timeout_s, o.rss_limit_mib, [&] {
+                return podgate::bench::measure_acl_step(o.sweep_case, rules);
+            });
             all["acl_sweep"].push_back(r);
             const bool ok = r.value("ok", false);
-            std::printf("   %12s %12s %12s %12s %14.0f %14.0f  %s\n", r.value("rules", json(rules)).dump().c_str(),
-                        num(r.value("add_ms", json()), "%.0f").c_str(), num(r.value("build_ms", json()), "%.0f").c_str(),
-                        mib(r.value("runtime_bytes", json())).c_str(), r.value("rss_before_build_kib", 0.0) / 1024,
+            std::printf("   %12s %12s %12s %12s %14.0f %14.0f  %s\n",
+                        r.value("rules", json(rules)).dump().c_str(),
+                        num(r.value("add_ms", json()), "%.0f").c_str(),
+                        num(r.value("build_ms", json()), "%.0f").c_str(),
+                        mib(r.value("runtime_bytes", json())).c_str(),
+                        r.value("rss_before_build_kib", 0.0) / 1024,
                         r.value("build_peak_rss_growth_kib", 0.0) / 1024,
                         ok ? "ok" : r.value("error", std::string("?")).c_str());
             std::fflush(stdout);

@@ -176,31 +176,34 @@ void print_compile(const std::vector<json>& results) {
 }
 
 void print_incremental(const std::vector<json>& results) {
-    std::printf("\nIncremental changes (on cpu time). Full: classifier::compile of the changed cluster.\n"
-                "Patched: incremental_compiler::update, split into diff of the clusters + apply.\n"
-                "Pod add target %.0f ms.\n",
-                pod_add_target_ms);
-    std::printf("%-16s %15s %17s %15s %15s %8s %17s\n", "case", "full +1 pod", "patched +1 pod", "diff+apply",
-                "patched -1 pod", "target", "1 policy changed");
+    std::printf(
+        "\nIncremental changes (on cpu time). Full: classifier::compile of the changed cluster.\n"
+        "Patched: incremental_compiler::update, split into diff of the clusters + apply.\n"
+        "Pod add target %.0f ms.\n",
+        pod_add_target_ms);
+    std::printf("%-16s %15s %17s %15s %15s %8s %17s\n", "case", "full +1 pod", "patched +1 pod",
+                "diff+apply", "patched -1 pod", "target", "1 policy changed");
     for (const auto& r : results) {
         const json inc = r.value("incremental", json());
         const json add = inc.value("pod_added", json());
         const json del = inc.value("pod_removed", json());
         const double ms = num(add, "median_cpu_ms");
         const char* verdict = ms < 0 ? "-" : ms <= pod_add_target_ms ? "met" : "MISSED";
-        const std::string split =
-            fmt(num(add, "median_diff_ms"), "%.1f") + "+" + fmt(num(add, "median_apply_ms"), "%.1f");
+        const std::string split = fmt(num(add, "median_diff_ms"), "%.1f") + "+" +
+                                  fmt(num(add, "median_apply_ms"), "%.1f");
         std::printf("%-16s %15s %17s %15s %15s %8s %17s\n", r.value("case", "?").c_str(),
-                    step_ms(r.value("recompile_pod_added", json())).c_str(), step_ms(add).c_str(), split.c_str(),
-                    step_ms(del).c_str(), verdict, step_ms(r.value("recompile_policy_changed", json())).c_str());
+                    step_ms(r.value("recompile_pod_added", json())).c_str(), step_ms(add).c_str(),
+                    split.c_str(), step_ms(del).c_str(), verdict,
+                    step_ms(r.value("recompile_policy_changed", json())).c_str());
         if (inc.contains("error")) {
             std::printf("note: %s incremental: %s\n", r.value("case", "?").c_str(),
                         inc["error"].get<std::string>().c_str());
         } else {
-            std::printf("%-16s full compile keeping the state: %s; seal of the new snapshot (paid by the "
-                        "loader): %s\n",
-                        "", step_ms(inc.value("compile_keeping_state", json())).c_str(),
-                        step_ms(inc.value("seal", json())).c_str());
+            std::printf(
+                "%-16s full compile keeping the state: %s; seal of the new snapshot (paid by the "
+                "loader): %s\n",
+                "", step_ms(inc.value("compile_keeping_state", json())).c_str(),
+                step_ms(inc.value("seal", json())).c_str());
         }
     }
 }

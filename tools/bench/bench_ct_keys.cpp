@@ -29,8 +29,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <random>
 #include <sstream>
 #include <string>
@@ -60,8 +60,8 @@ double cpu_ns() {
 // `order`, in bursts of 32: `burst(keys, flows, run)` looks up the 32 keys
 // and returns how many missed (every key was added, so none may).
 template <typename Key, typename Burst>
-double median_ns_per_lookup(const std::vector<Key>& keys, const std::vector<uint32_t>& order, int runs,
-                            const char* name, Burst burst) {
+double median_ns_per_lookup(const std::vector<Key>& keys, const std::vector<uint32_t>& order,
+                            int runs, const char* name, Burst burst) {
     std::vector<double> ns;
     const Key* ptrs[32];
     uint64_t misses = 0;
@@ -78,7 +78,8 @@ double median_ns_per_lookup(const std::vector<Key>& keys, const std::vector<uint
         }
     }
     if (misses != 0) {
-        std::fprintf(stderr, "%s: %lu lookups of added flows missed\n", name, static_cast<unsigned long>(misses));
+        std::fprintf(stderr, "%s: %lu lookups of added flows missed\n", name,
+                     static_cast<unsigned long>(misses));
         return -1;
     }
     std::sort(ns.begin(), ns.end());
@@ -98,10 +99,11 @@ struct side_entry {
 // rte_hash_lookup_bulk, then the same refresh of each hit's entry as
 // podgate's touch (two stamps), in an entry array indexed by position.
 template <typename Key>
-double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order, uint32_t capacity, int runs,
-               const char* name) {
+double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order, uint32_t capacity,
+               int runs, const char* name) {
     // From EAL memory, as podgate's tables are: hugepages when EAL has them.
-    auto* entries = static_cast<side_entry*>(rte_zmalloc("ct_keys_entries", sizeof(side_entry) * capacity, 64));
+    auto* entries =
+        static_cast<side_entry*>(rte_zmalloc("ct_keys_entries", sizeof(side_entry) * capacity, 64));
     if (entries == nullptr) {
         std::fprintf(stderr, "%s: cannot allocate the entry array\n", name);
         return -1;
@@ -129,8 +131,8 @@ double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order,
             return -1;
         }
     }
-    const double ns =
-        median_ns_per_lookup(keys, order, runs, name, [&](const Key** ptrs, const uint32_t*, uint64_t now) {
+    const double ns = median_ns_per_lookup(
+        keys, order, runs, name, [&](const Key** ptrs, const uint32_t*, uint64_t now) {
             int32_t positions[32];
             rte_hash_lookup_bulk(h, reinterpret_cast<const void**>(ptrs), 32, positions);
             uint32_t misses = 0;
@@ -152,9 +154,10 @@ double measure(const std::vector<Key>& keys, const std::vector<uint32_t>& order,
 
 // podgate's conntrack: the same keys, created as TCP flows, then looked up
 // in bursts and every hit touched.
-double measure_podgate(const std::vector<ct_key>& keys, const std::vector<podgate::pipeline::parsed_packet>& packets,
-                       const std::vector<bool>& lo_to_hi, const std::vector<uint32_t>& order, uint32_t capacity,
-                       int runs) {
+double measure_podgate(const std::vector<ct_key>& keys,
+                       const std::vector<podgate::pipeline::parsed_packet>& packets,
+                       const std::vector<bool>& lo_to_hi, const std::vector<uint32_t>& order,
+                       uint32_t capacity, int runs) {
     using namespace podgate::pipeline;
     ct_config cfg;
     cfg.capacity = capacity;
@@ -173,20 +176,21 @@ double measure_podgate(const std::vector<ct_key>& keys, const std::vector<podgat
     }
     // By value: a pointer the touches could alias would be reloaded per packet.
     conntrack* const table = ct.get();
-    return median_ns_per_lookup(keys, order, runs, "conntrack",
-                                [table, &packets, &lo_to_hi](const ct_key** ptrs, const uint32_t* flows, uint64_t now) {
-                                    int32_t positions[32];
-                                    table->lookup_bulk(ptrs, 32, positions);
-                                    uint32_t misses = 0;
-                                    for (int i = 0; i < 32; ++i) {
-                                        if (positions[i] >= 0) [[likely]] {
-                                            table->touch(positions[i], packets[flows[i]], lo_to_hi[flows[i]], now);
-                                        } else {
-                                            ++misses;
-                                        }
-                                    }
-                                    return misses;
-                                });
+    return median_ns_per_lookup(
+        keys, order, runs, "conntrack",
+        [table, &packets, &lo_to_hi](const ct_key** ptrs, const uint32_t* flows, uint64_t now) {
+            int32_t positions[32];
+            table->lookup_bulk(ptrs, 32, positions);
+            uint32_t misses = 0;
+            for (int i = 0; i < 32; ++i) {
+                if (positions[i] >= 0) [[likely]] {
+                    table->touch(positions[i], packets[flows[i]], lo_to_hi[flows[i]], now);
+                } else {
+                    ++misses;
+                }
+            }
+            return misses;
+        });
 }
 
 } // namespace
@@ -271,12 +275,16 @@ int main(int argc, char** argv) {
     if (ns_podgate < 0 || ns_key < 0 || ns16 < 0) {
         return 1;
     }
-    std::printf("%u flows in a table of %u, random order, bursts of 32, CPU time per packet, median of %d:\n", flows,
-                capacity, runs);
-    std::printf("  podgate conntrack, lookup + touch (%zu-byte key): %6.1f ns (%.2fx the rte_hash baseline)\n",
+    std::printf("%u flows in a table of %u, random order, bursts of 32, CPU time per packet, "
+                "median of %d:\n",
+                flows, capacity, runs);
+    std::printf("  podgate conntrack, lookup + touch (%zu-byte key): %6.1f ns (%.2fx the rte_hash "
+                "baseline)\n",
                 sizeof(ct_key), ns_podgate, ns_podgate / ns_key);
-    std::printf("  rte_hash + entry array, the same %zu-byte key:    %6.1f ns (baseline)\n", sizeof(ct_key), ns_key);
-    std::printf("  rte_hash + entry array, 16-byte IPv4 key:        %6.1f ns (%.2fx)\n", ns16, ns16 / ns_key);
+    std::printf("  rte_hash + entry array, the same %zu-byte key:    %6.1f ns (baseline)\n",
+                sizeof(ct_key), ns_key);
+    std::printf("  rte_hash + entry array, 16-byte IPv4 key:        %6.1f ns (%.2fx)\n", ns16,
+                ns16 / ns_key);
     rte_eal_cleanup();
     std::error_code ignored; // EAL leaves its runtime directory behind
     std::filesystem::remove_all("/var/run/dpdk/bench_ct_keys_" + std::to_string(getpid()), ignored);

@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -52,7 +52,8 @@ json ns_per_flow(int runs, uint32_t flows, const std::function<void()>& pass) {
         const double c0 = thread_cpu_ns();
         const auto t0 = clock_type::now();
         pass();
-        wall.push_back(std::chrono::duration<double, std::nano>(clock_type::now() - t0).count() / flows);
+        wall.push_back(std::chrono::duration<double, std::nano>(clock_type::now() - t0).count() /
+                       flows);
         cpu.push_back((thread_cpu_ns() - c0) / flows);
     }
     return {{"ns_per_lookup", median(cpu)}, {"wall_ns_per_lookup", median(wall)}};
@@ -87,7 +88,9 @@ json measure_podgate(const classifier_case& c, const config::cluster& cl,
     for (uint32_t i = 0; i <= out->pods_v4_mask; ++i) {
         const auto& slot = out->pods_v4[i];
         if (slot.identity != classifier::empty_slot) {
-            const uint32_t d = (i - classifier::detail::home_slot_v4(slot.addr, out->pods_v4_mask)) & out->pods_v4_mask;
+            const uint32_t d =
+                (i - classifier::detail::home_slot_v4(slot.addr, out->pods_v4_mask)) &
+                out->pods_v4_mask;
             dist_sum += d;
             dist_max = std::max(dist_max, d);
             ++used;
@@ -122,8 +125,12 @@ uint64_t status_kib(const char* field) {
 
 } // namespace
 
-uint64_t peak_rss_kib() { return status_kib("VmHWM:"); }
-uint64_t rss_kib() { return status_kib("VmRSS:"); }
+uint64_t peak_rss_kib() {
+    return status_kib("VmHWM:");
+}
+uint64_t rss_kib() {
+    return status_kib("VmRSS:");
+}
 
 bool reset_peak_rss() {
     std::ofstream f("/proc/self/clear_refs");
@@ -132,8 +139,9 @@ bool reset_peak_rss() {
 }
 
 json measure_case(const classifier_case& c) {
-    json out{{"pods", c.pods}, {"policies", c.policies}, {"namespaces", c.namespaces}, {"seed", c.seed},
-             {"flows", c.flows}, {"burst", c.burst}, {"runs", c.runs}};
+    json out{{"pods", c.pods}, {"policies", c.policies}, {"namespaces", c.namespaces},
+             {"seed", c.seed}, {"flows", c.flows},       {"burst", c.burst},
+             {"runs", c.runs}};
     const auto t0 = clock_type::now();
     const config::cluster cl = make_cluster(c);
     out["generate_ms"] = ms_since(t0);
@@ -155,7 +163,8 @@ json measure_case(const classifier_case& c) {
     std::vector<classifier::verdict> verdicts(n);
     out["podgate"].update(ns_per_flow(c.runs, n, [&] {
         for (uint32_t b = 0; b < n; b += burst) {
-            classifier::lookup_burst(*t, flows.data() + b, verdicts.data() + b, std::min(burst, n - b));
+            classifier::lookup_burst(*t, flows.data() + b, verdicts.data() + b,
+                                     std::min(burst, n - b));
         }
     }));
     uint32_t allowed = 0;
@@ -180,7 +189,9 @@ json measure_case(const classifier_case& c) {
     {
         lpm_hash_classifier lh;
         const auto rep = lh.build(*t);
-        json j{{"build_ms", rep.build_ms}, {"dpdk_bytes", rep.dpdk_bytes}, {"shared_bytes", rep.podgate_bytes},
+        json j{{"build_ms", rep.build_ms},
+               {"dpdk_bytes", rep.dpdk_bytes},
+               {"shared_bytes", rep.podgate_bytes},
                {"routes", rep.routes}};
         if (rep.ok) {
             std::vector<classifier::verdict> v2(n);
@@ -204,11 +215,13 @@ json measure_case(const classifier_case& c) {
     {
         const auto te = clock_type::now();
         const acl_expansion e = expand_v4(cl);
-        json j{{"expand_ms", ms_since(te)}, {"rules", e.rule_count}, {"terms", e.terms.size()},
+        json j{{"expand_ms", ms_since(te)},
+               {"rules", e.rule_count},
+               {"terms", e.terms.size()},
                {"endpoint_v4", e.endpoint_v4}};
         if (e.rule_count > c.acl_max_rules) {
-            j["error"] = "not built: " + std::to_string(e.rule_count) + " rules > --acl-max-rules " +
-                         std::to_string(c.acl_max_rules);
+            j["error"] = "not built: " + std::to_string(e.rule_count) +
+                         " rules > --acl-max-rules " + std::to_string(c.acl_max_rules);
         } else {
             reset_peak_rss();
             const uint64_t rss0 = peak_rss_kib();
@@ -248,7 +261,10 @@ json measure_case(const classifier_case& c) {
 }
 
 json measure_acl_step(const classifier_case& c, uint64_t rules) {
-    json out{{"pods", c.pods}, {"policies", c.policies}, {"namespaces", c.namespaces}, {"requested_rules", rules}};
+    json out{{"pods", c.pods},
+             {"policies", c.policies},
+             {"namespaces", c.namespaces},
+             {"requested_rules", rules}};
     const config::cluster cl = make_cluster(c);
     const acl_expansion e = expand_v4(cl);
     out["expansion_rules"] = e.rule_count;

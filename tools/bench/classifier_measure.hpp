@@ -20,8 +20,8 @@ struct classifier_case {
     uint32_t burst = 32;       // flows per lookup call (<= 32)
     int runs = 5;              // timed passes; the median is reported
     int compile_runs = 3;
-    uint32_t check = 1000;       // flows also checked against the reference evaluator
-    uint64_t acl_max_rules = 4000000; // larger expansions are counted, not built
+    uint32_t check = 1000;               // flows also checked against the reference evaluator
+    uint64_t acl_max_rules = 4000000;    // larger expansions are counted, not built
     size_t acl_budget = size_t{4} << 30; // rte_acl_config.max_size
 };
 

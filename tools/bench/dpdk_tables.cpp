@@ -39,17 +39,20 @@ rte_acl_config acl_config(config::direction d, size_t budget) {
     rte_acl_config cfg{};
     cfg.num_categories = 1;
     cfg.num_fields = field_count;
-    cfg.defs[0] = {RTE_ACL_FIELD_TYPE_BITMASK, sizeof(uint8_t), f_proto, 0, offsetof(acl_input, proto)};
+    cfg.defs[0] = {RTE_ACL_FIELD_TYPE_BITMASK, sizeof(uint8_t), f_proto, 0,
+                   offsetof(acl_input, proto)};
     cfg.defs[1] = {RTE_ACL_FIELD_TYPE_MASK, sizeof(uint32_t), f_subject, 1, subject_at};
     cfg.defs[2] = {RTE_ACL_FIELD_TYPE_MASK, sizeof(uint32_t), f_peer, 2, peer_at};
-    cfg.defs[3] = {RTE_ACL_FIELD_TYPE_RANGE, sizeof(uint16_t), f_sport, 3, offsetof(acl_input, sport)};
-    cfg.defs[4] = {RTE_ACL_FIELD_TYPE_RANGE, sizeof(uint16_t), f_dport, 3, offsetof(acl_input, dport)};
+    cfg.defs[3] = {RTE_ACL_FIELD_TYPE_RANGE, sizeof(uint16_t), f_sport, 3,
+                   offsetof(acl_input, sport)};
+    cfg.defs[4] = {RTE_ACL_FIELD_TYPE_RANGE, sizeof(uint16_t), f_dport, 3,
+                   offsetof(acl_input, dport)};
     cfg.max_size = budget;
     return cfg;
 }
 
-acl4_rule make_rule(int32_t priority, uint32_t result, const v4_prefix& subject, const v4_prefix& peer,
-                    const port_match& port) {
+acl4_rule make_rule(int32_t priority, uint32_t result, const v4_prefix& subject,
+                    const v4_prefix& peer, const port_match& port) {
     acl4_rule r{};
     r.data.category_mask = 1;
     r.data.priority = priority;
@@ -69,7 +72,7 @@ acl4_rule make_rule(int32_t priority, uint32_t result, const v4_prefix& subject,
 
 // Feeds rules to one context in chunks.
 class rule_feeder {
-public:
+  public:
     explicit rule_feeder(rte_acl_ctx* ctx) : _ctx(ctx) { _chunk.reserve(chunk_size); }
 
     bool add(const acl4_rule& r) {
@@ -88,7 +91,7 @@ public:
         return _rc;
     }
 
-private:
+  private:
     static constexpr size_t chunk_size = 65536;
     rte_acl_ctx* _ctx;
     int _rc = 0;
@@ -206,7 +209,8 @@ acl_build_report acl_classifier::build(const acl_expansion& e, uint64_t max_rule
         return rep;
     }
     uint64_t per_side[2] = {};
-    for_each_rule(e, limit, [&](config::direction d, const acl4_rule&) { ++per_side[static_cast<int>(d)]; });
+    for_each_rule(e, limit,
+                  [&](config::direction d, const acl4_rule&) { ++per_side[static_cast<int>(d)]; });
 
     const size_t heap0 = dpdk_heap_bytes();
     const char* names[2] = {"bench_acl_in", "bench_acl_eg"};
@@ -244,7 +248,8 @@ acl_build_report acl_classifier::build(const acl_expansion& e, uint64_t max_rule
         const rte_acl_config cfg = acl_config(static_cast<config::direction>(d), budget);
         if (int rc = rte_acl_build(_ctx[d], &cfg); rc != 0) {
             rep.build_ms = ms_since(t1);
-            rep.error = std::string("rte_acl_build (") + (d == 0 ? "ingress" : "egress") + "): " + rte_strerror(-rc);
+            rep.error = std::string("rte_acl_build (") + (d == 0 ? "ingress" : "egress") +
+                        "): " + rte_strerror(-rc);
             return rep;
         }
     }
@@ -321,7 +326,8 @@ lpm_hash_build_report lpm_hash_classifier::build(const classifier::tables& t) {
         }
         const auto index = static_cast<uintptr_t>(_endpoints.size());
         _endpoints.push_back({s.identity, s.ingress, s.egress, true});
-        if (int rc = rte_hash_add_key_data(_hash, &s.addr, reinterpret_cast<void*>(index)); rc < 0) {
+        if (int rc = rte_hash_add_key_data(_hash, &s.addr, reinterpret_cast<void*>(index));
+            rc < 0) {
             rep.error = std::string("rte_hash_add_key_data: ") + rte_strerror(-rc);
             return rep;
         }
@@ -334,7 +340,8 @@ lpm_hash_build_report lpm_hash_classifier::build(const classifier::tables& t) {
     uint32_t deep_nodes = 0;
     const uint32_t* trie = t.trie_v4;
     const auto node = [trie](uint32_t child) {
-        return trie + (1u << classifier::trie_root_bits) + ((child & ~classifier::trie_child_flag) << 8);
+        return trie + (1u << classifier::trie_root_bits) +
+               ((child & ~classifier::trie_child_flag) << 8);
     };
     // Entries [0, 2^bits) of `level` cover addresses from `base`, each a block
     // of 2^(32 - depth) addresses, depth = the depth of one entry.
@@ -411,11 +418,13 @@ void lpm_hash_classifier::lookup(const classifier::flow* flows, classifier::verd
         if ((hits >> k) & 1) {
             ends[k] = _endpoints[reinterpret_cast<uintptr_t>(data[k])];
         } else {
-            ends[k] = {miss_hop[m++] & 0x00ffffffu, classifier::not_isolated, classifier::not_isolated, false};
+            ends[k] = {miss_hop[m++] & 0x00ffffffu, classifier::not_isolated,
+                       classifier::not_isolated, false};
         }
     }
     for (uint32_t i = 0; i < n; ++i) {
-        out[i] = classifier::decide(*_t, ends[2 * i], ends[2 * i + 1], flows[i].proto, flows[i].dport);
+        out[i] =
+            classifier::decide(*_t, ends[2 * i], ends[2 * i + 1], flows[i].proto, flows[i].dport);
     }
 }
 

@@ -49,7 +49,7 @@ struct acl_build_report {
 };
 
 class acl_classifier {
-public:
+  public:
     acl_classifier() = default;
     acl_classifier(const acl_classifier&) = delete;
     acl_classifier& operator=(const acl_classifier&) = delete;
@@ -63,21 +63,21 @@ public:
     void classify(const uint8_t** data, uint8_t* allow, uint32_t n) const noexcept;
     const char* algorithm() const noexcept;
 
-private:
+  private:
     rte_acl_ctx* _ctx[2] = {}; // [config::direction]
 };
 
 struct lpm_hash_build_report {
     bool ok = false;
     std::string error;
-    double build_ms = 0;       // filling rte_hash and rte_lpm (podgate's compile not included)
-    size_t dpdk_bytes = 0;     // rte_hash + rte_lpm
-    size_t podgate_bytes = 0;  // the side, segment and row arrays it shares with podgate
+    double build_ms = 0;      // filling rte_hash and rte_lpm (podgate's compile not included)
+    size_t dpdk_bytes = 0;    // rte_hash + rte_lpm
+    size_t podgate_bytes = 0; // the side, segment and row arrays it shares with podgate
     uint32_t routes = 0;
 };
 
 class lpm_hash_classifier {
-public:
+  public:
     lpm_hash_classifier() = default;
     lpm_hash_classifier(const lpm_hash_classifier&) = delete;
     lpm_hash_classifier& operator=(const lpm_hash_classifier&) = delete;
@@ -89,7 +89,7 @@ public:
     // n <= 32.
     void lookup(const classifier::flow* flows, classifier::verdict* out, uint32_t n) const noexcept;
 
-private:
+  private:
     const classifier::tables* _t = nullptr;
     rte_hash* _hash = nullptr;
     rte_lpm* _lpm = nullptr;

@@ -27,8 +27,7 @@ struct cluster_index {
         }
     }
 
-    template <typename Fn>
-    void for_each_pod(const std::string& ns, Fn&& fn) const {
+    template <typename Fn> void for_each_pod(const std::string& ns, Fn&& fn) const {
         if (auto it = pods_by_ns.find(ns); it != pods_by_ns.end()) {
             for (const auto* p : it->second) {
                 fn(*p);
@@ -37,7 +36,8 @@ struct cluster_index {
     }
 
     // Pods a selector peer matches (ipBlock peers are not asked).
-    std::vector<const config::pod*> peer_pods(const config::peer& peer, const std::string& policy_ns) const {
+    std::vector<const config::pod*> peer_pods(const config::peer& peer,
+                                              const std::string& policy_ns) const {
         std::vector<const config::pod*> out;
         const auto collect = [&](const std::string& ns) {
             for_each_pod(ns, [&](const config::pod& p) {
@@ -59,8 +59,10 @@ struct cluster_index {
     }
 };
 
-config::diagnostic warning(const config::network_policy& p, std::string field, std::string message) {
-    return {p.where.file, p.where.line, "NetworkPolicy " + p.qualified_name(), std::move(field), std::move(message)};
+config::diagnostic warning(const config::network_policy& p, std::string field,
+                           std::string message) {
+    return {p.where.file, p.where.line, "NetworkPolicy " + p.qualified_name(), std::move(field),
+            std::move(message)};
 }
 
 } // namespace
@@ -84,7 +86,8 @@ std::vector<config::diagnostic> lint(const config::cluster& c) {
             const char* peers_key = dir == direction::ingress ? "from" : "to";
             const auto& rules = pol.rules(dir);
             for (size_t ri = 0; ri < rules.size(); ++ri) {
-                const std::string rule_path = "spec." + std::string(list) + "[" + std::to_string(ri) + "]";
+                const std::string rule_path =
+                    "spec." + std::string(list) + "[" + std::to_string(ri) + "]";
                 std::vector<const config::pod*> peer_union;
                 for (size_t pi = 0; pi < rules[ri].peers.size(); ++pi) {
                     const auto& peer = rules[ri].peers[pi];
@@ -93,19 +96,22 @@ std::vector<config::diagnostic> lint(const config::cluster& c) {
                     }
                     auto pods = index.peer_pods(peer, pol.ns);
                     if (pods.empty()) {
-                        out.push_back(warning(pol, rule_path + "." + peers_key + "[" + std::to_string(pi) + "]",
-                                              "peer matches no pod"));
+                        out.push_back(warning(
+                            pol, rule_path + "." + peers_key + "[" + std::to_string(pi) + "]",
+                            "peer matches no pod"));
                     }
                     peer_union.insert(peer_union.end(), pods.begin(), pods.end());
                 }
                 // Named ports resolve on the selected pods (ingress) or the peer pods (egress).
                 const bool egress_any_peer = dir == direction::egress && rules[ri].peers.empty();
-                const bool has_block = std::any_of(rules[ri].peers.begin(), rules[ri].peers.end(),
-                                                   [](const config::peer& p) { return p.block.has_value(); });
+                const bool has_block =
+                    std::any_of(rules[ri].peers.begin(), rules[ri].peers.end(),
+                                [](const config::peer& p) { return p.block.has_value(); });
                 const auto& targets = dir == direction::ingress ? selected : peer_union;
                 for (size_t k = 0; k < rules[ri].ports.size(); ++k) {
                     const auto& port = rules[ri].ports[k];
-                    if (port.what != config::port_rule::kind::named || (dir == direction::egress && has_block)) {
+                    if (port.what != config::port_rule::kind::named ||
+                        (dir == direction::egress && has_block)) {
                         continue;
                     }
                     bool resolves = false;
@@ -124,10 +130,11 @@ std::vector<config::diagnostic> lint(const config::cluster& c) {
                         }
                     }
                     if (!resolves) {
-                        out.push_back(warning(pol, rule_path + ".ports[" + std::to_string(k) + "].port",
-                                              "named port \"" + port.name + "\"/" + config::to_string(port.proto) +
-                                                  " resolves on no " +
-                                                  (dir == direction::ingress ? "selected" : "peer") + " pod"));
+                        out.push_back(warning(
+                            pol, rule_path + ".ports[" + std::to_string(k) + "].port",
+                            "named port \"" + port.name + "\"/" + config::to_string(port.proto) +
+                                " resolves on no " +
+                                (dir == direction::ingress ? "selected" : "peer") + " pod"));
                     }
                 }
             }

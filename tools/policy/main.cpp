@@ -93,23 +93,27 @@ int run_check(const common_options& opt, bool json) {
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::printf("loaded %zu namespaces, %zu pods (%u endpoints, %u addresses), %u policies in %.1f ms\n",
-                c.namespaces.size(), c.pods.size(), s.pods, s.pod_addresses, s.policies, l->load_ms);
-    std::printf("compiled in %.1f ms: %u peers, %u identities, %u ingress groups, %u egress groups, "
-                "%u port segments, %u rows, trie nodes v4 %u / v6 %u\n",
-                s.compile_ms, s.peers, s.identities, s.ingress_groups, s.egress_groups, s.segments, s.rows,
-                s.trie_nodes_v4, s.trie_nodes_v6);
-    std::printf("table memory: %zu bytes (pod tables %zu, tries %zu, sides %zu, rows %zu)\n", s.bytes_total,
-                s.bytes_pod_tables, s.bytes_tries, s.bytes_side, s.bytes_rows);
+    std::printf(
+        "loaded %zu namespaces, %zu pods (%u endpoints, %u addresses), %u policies in %.1f ms\n",
+        c.namespaces.size(), c.pods.size(), s.pods, s.pod_addresses, s.policies, l->load_ms);
+    std::printf(
+        "compiled in %.1f ms: %u peers, %u identities, %u ingress groups, %u egress groups, "
+        "%u port segments, %u rows, trie nodes v4 %u / v6 %u\n",
+        s.compile_ms, s.peers, s.identities, s.ingress_groups, s.egress_groups, s.segments, s.rows,
+        s.trie_nodes_v4, s.trie_nodes_v6);
+    std::printf("table memory: %zu bytes (pod tables %zu, tries %zu, sides %zu, rows %zu)\n",
+                s.bytes_total, s.bytes_pod_tables, s.bytes_tries, s.bytes_side, s.bytes_rows);
     std::printf("%zu warning(s)\n", warnings.size() + l->load.warnings.size());
     return 0;
 }
 
 // "deny policy-ingress (dst isolated by ns/a, ns/b)"
-std::string describe(const classifier::tables& t, const classifier::flow& f, const classifier::verdict& v) {
+std::string describe(const classifier::tables& t, const classifier::flow& f,
+                     const classifier::verdict& v) {
     std::string line = v.allow ? "allow " : "deny ";
     line += to_string(v.reason);
-    if (v.reason == classifier::verdict_reason::policy_egress || v.reason == classifier::verdict_reason::policy_ingress) {
+    if (v.reason == classifier::verdict_reason::policy_egress ||
+        v.reason == classifier::verdict_reason::policy_ingress) {
         const bool egress = v.reason == classifier::verdict_reason::policy_egress;
         const auto ep = classifier::resolve(t, egress ? f.src : f.dst);
         const auto& policies = t.names->group_policies.at(egress ? ep.egress : ep.ingress);
@@ -192,7 +196,8 @@ int run_explain(const common_options& opt, const std::string& flow_text) {
     const auto expected = ref.evaluate(*f);
     std::cout << "compiled tables: " << describe(*l->tables, *f, compiled) << "\n";
     if (!(compiled == expected)) {
-        std::cerr << "internal error: compiled tables and reference evaluator disagree on this flow\n";
+        std::cerr
+            << "internal error: compiled tables and reference evaluator disagree on this flow\n";
         return 3;
     }
     return 0;
@@ -266,20 +271,24 @@ int main(int argc, char** argv) {
     bool reference = false;
 
     const auto add_common = [&](CLI::App* sub) {
-        sub->add_option("paths", opt.paths, "manifest files or directories (*.yaml, *.yml, *.json)")->required();
+        sub->add_option("paths", opt.paths, "manifest files or directories (*.yaml, *.yml, *.json)")
+            ->required();
         sub->add_option("--non-pod-traffic", opt.non_pod, "verdict when neither end is a pod")
             ->check(CLI::IsMember({"allow", "deny"}));
     };
     auto* check = app.add_subcommand("check", "load, validate and compile; print statistics");
     add_common(check);
     check->add_flag("--json", json, "statistics as JSON");
-    auto* verdict = app.add_subcommand("verdict", "print allow/deny for each flow (PROTO SRC SPORT DST DPORT)");
+    auto* verdict =
+        app.add_subcommand("verdict", "print allow/deny for each flow (PROTO SRC SPORT DST DPORT)");
     add_common(verdict);
     verdict->add_option("--flows", flows_file, "flows file (default: standard input)");
-    verdict->add_flag("--reference", reference, "answer from the reference evaluator, not the compiled tables");
+    verdict->add_flag("--reference", reference,
+                      "answer from the reference evaluator, not the compiled tables");
     auto* explain = app.add_subcommand("explain", "explain the verdict for one flow");
     add_common(explain);
-    explain->add_option("--flow", flow_text, "\"PROTO SRC_IP SRC_PORT DST_IP DST_PORT\"")->required();
+    explain->add_option("--flow", flow_text, "\"PROTO SRC_IP SRC_PORT DST_IP DST_PORT\"")
+        ->required();
     flows_options fo;
     auto* flows = app.add_subcommand(
         "flows", "write distinct flows drawn from the manifests (benchmarks, traffic)");
