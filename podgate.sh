@@ -12,7 +12,7 @@ PACKAGES=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
   libdpdk-dev dpdk-dev
   libyaml-cpp-dev libspdlog-dev libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
-  libpcap-dev
+  libpcap-dev clang-format
   python3 python3-scapy python3-yaml
   iproute2 ethtool tcpdump iputils-ping curl socat ncat
 )
