@@ -270,7 +270,8 @@ void appliance::report(bool final) {
             {"ok", st.reloads_ok}, {"failed", st.reloads_failed}, {"generation", st.generation}};
         j["drop_log"] = {{"logged", _drops.logged()},
                          {"rate_limited", _drops.rate_limited()},
-                         {"captured", _drops.captured()}};
+                         {"captured", _drops.captured()},
+                         {"capture_lost", _drops.capture_lost()}};
         j["attributed_flows"] = attribution_json(_attribution.snapshot());
         std::ofstream out(_opt.stats_json);
         out << j.dump(2) << "\n";

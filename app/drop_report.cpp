@@ -92,6 +92,7 @@ void drop_reporter::write_captures(pipeline::drop_channel& ch) {
                                           nullptr)) > 0) {
         if (_pcapng == nullptr) {
             rte_pktmbuf_free_bulk(pkts, n);
+            _capture_lost += n;
             continue;
         }
         const ssize_t written = rte_pcapng_write_packets(_pcapng, pkts, static_cast<uint16_t>(n));
@@ -101,6 +102,8 @@ void drop_reporter::write_captures(pipeline::drop_channel& ch) {
         if (written > 0) {
             _capture_bytes += static_cast<uint64_t>(written);
             _captured += n;
+        } else {
+            _capture_lost += n;
         }
         if (_capture_bytes >= uint64_t{_opt.drop_capture_mib} << 20) {
             // Rotate: FILE -> FILE.1 -> ... -> FILE.<files-1>, the oldest goes.

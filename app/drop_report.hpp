@@ -39,6 +39,10 @@ class drop_reporter {
     uint64_t logged() const { return _logged; }
     uint64_t rate_limited() const { return _limiter.limited(); }
     uint64_t captured() const { return _captured; }
+    // Copies that reached the control thread but no file (no file open,
+    // write failed). With the workers' capture_skipped, every dropped packet
+    // is either captured or counted: captured + skipped + lost = dropped.
+    uint64_t capture_lost() const { return _capture_lost; }
 
   private:
     std::string describe(const pipeline::drop_record& r, const classifier::tables* t);
@@ -52,6 +56,7 @@ class drop_reporter {
     rate_limiter _limiter;
     uint64_t _logged = 0;
     uint64_t _captured = 0;
+    uint64_t _capture_lost = 0;
     rte_pcapng* _pcapng = nullptr;
     int _capture_fd = -1;
     uint64_t _capture_bytes = 0;
